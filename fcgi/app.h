@@ -1,0 +1,39 @@
+/*
+ * The accept loop every handler program runs: start-up (configuration,
+ * keys, database, statement preparation), then FCGX_Accept_r on fd 0 (the
+ * socket spawn-fcgi passes), each request through
+ *   route -> session -> Origin/CSRF -> content type -> body -> fields -> handler,
+ * one access-log line, tenant cleared, request memory released.
+ * SIGTERM, SIGINT and SIGUSR1 (what multiwatch sends for a graceful stop)
+ * end the loop after the request in flight.
+ */
+#ifndef PROSPEA_APP_H
+#define PROSPEA_APP_H
+
+#include <stddef.h>
+
+struct conf;
+struct db;
+struct db_table;
+struct route;
+
+struct app {
+	const char		*name;		/* "auth": program prospea-auth */
+	const char		*db_user;	/* its MariaDB account */
+	const struct route	*routes;	/* ended by { .pattern = NULL } */
+	const struct db_table	*tables;	/* statement tables to prepare */
+	size_t			 ntables;
+	/* Optional: after the database is open; -1 stops the program. */
+	int			(*init)(const struct conf *, struct db *);
+};
+
+/*
+ * Runs the program. Options: -c FILE (configuration file), --routes
+ * (print "METHOD PATTERN" per route and exit: used by the OpenAPI test),
+ * --check (start up, prepare every statement, exit 0 if all is well).
+ * Returns the process exit status: 0 after a clean stop, 1 when start-up
+ * fails (the message says why), 2 on bad usage or configuration.
+ */
+int	 app_main(int argc, char *argv[], const struct app *app);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * Configuration: one key = value file plus environment overrides, read and
+ * validated once at start. A bad value stops the program with a message
+ * naming the file, line and key, so a mistake is caught at deploy time and
+ * not at the first request. The keys, their types, ranges and defaults are
+ * the table in conf.c; README.md "Configuration" documents each one.
+ */
+#ifndef PROSPEA_CONF_H
+#define PROSPEA_CONF_H
+
+#include <stddef.h>
+
+enum smtp_security {
+	SMTP_STARTTLS,	/* smtp://, STARTTLS required (RFC 3207) */
+	SMTP_TLS,	/* smtps://, implicit TLS (RFC 8314 section 3.3) */
+	SMTP_NONE,	/* plaintext: accepted for loopback hosts only */
+	SMTP__MAX
+};
+
+#define CONF_LIST_MAX	16
+
+struct conf {
+	char		*path;			/* file read, or "" */
+
+	char		*db_socket;
+	char		*db_name;
+	char		*db_user;
+	char		*db_password_dir;
+	long		 db_timeout;		/* seconds */
+
+	char		*master_key_file;
+	char		*public_url;		/* no trailing slash */
+	char		*allowed_origins[CONF_LIST_MAX];
+	size_t		 allowed_origins_n;
+	long		 body_max;		/* bytes */
+
+	long		 session_idle;		/* seconds */
+	long		 session_max;		/* seconds */
+	long		 pwhash_ops;
+	long		 pwhash_mem;		/* bytes */
+	char		*common_passwords[CONF_LIST_MAX];
+	size_t		 common_passwords_n;
+	long		 throttle_account_max;	/* failures per window */
+	long		 throttle_ip_max;	/* failures per window */
+	long		 throttle_window;	/* seconds */
+	long		 throttle_block;	/* seconds, first block */
+	long		 throttle_block_max;	/* seconds */
+	char		*totp_issuer;
+
+	char		*smtp_url;
+	enum smtp_security smtp_security;
+	char		*smtp_user;
+	char		*smtp_password_file;
+	char		*smtp_cafile;
+	long		 smtp_timeout;		/* seconds */
+	char		*mail_from;		/* "Name <addr>" or "addr" */
+	long		 mailer_poll_ms;
+
+	char		*log_level;
+};
+
+/*
+ * Fills c from the file at path (NULL: $PROSPEA_CONF, else
+ * SYSCONFDIR/prospea/prospea.conf; a missing default file is not an error)
+ * and then from PROSPEA_<KEY> environment variables, which win.
+ * db_user_default is the MariaDB account of this program (borrowed).
+ * Returns 0, or -1 after printing every problem to standard error.
+ * The strings in c are owned by c: release with conf_free().
+ */
+int	conf_load(struct conf *c, const char *path, const char *db_user_default);
+
+/* Releases the strings held by c. */
+void	conf_free(struct conf *c);
+
+/*
+ * Reads a whole small file (a password, a key) into an owned,
+ * NUL-terminated string without its trailing newline. NULL on error,
+ * with errno set. The caller wipes and frees it.
+ */
+char	*conf_read_secret(const char *path);
+
+/* 1 if origin (scheme://host[:port]) is one of allowed_origins. */
+int	conf_origin_allowed(const struct conf *c, const char *origin);
+
+#endif

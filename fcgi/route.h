@@ -1,0 +1,57 @@
+/*
+ * The router: a program's routes are one table of {method, path pattern,
+ * handler, flags, field table}. Patterns are literal segments and
+ * "{name}" segments matching one non-empty segment. A known path with
+ * another method answers 405 with Allow (RFC 9110 section 15.5.6); an
+ * unknown path 404. GET routes also answer HEAD.
+ */
+#ifndef PROSPEA_ROUTE_H
+#define PROSPEA_ROUTE_H
+
+#include <stddef.h>
+
+#include "req.h"
+
+struct field;
+
+/* A handler: writes one response and returns its status. */
+typedef int (*route_fn)(struct req *);
+
+enum route_flag {
+	ROUTE_SESSION = 1 << 0,	/* a live session is required (401) */
+	ROUTE_CSRF = 1 << 1,	/* X-CSRF-Token must match the session (403) */
+	ROUTE_ADMIN = 1 << 2,	/* the session's user must be an admin (403) */
+	ROUTE_SESSION_OPT = 1 << 3,	/* the session is loaded when there is one */
+};
+
+struct route {
+	enum method		 method;
+	const char		*pattern;
+	route_fn		 fn;
+	unsigned int		 flags;
+	const struct field	*fields;	/* body fields, or NULL */
+	size_t			 nfields;
+	size_t			 body_max;	/* bytes; 0: the configured body_max */
+};
+
+enum route_rc {
+	ROUTE_FOUND,
+	ROUTE_NOT_FOUND,
+	ROUTE_BAD_METHOD,
+};
+
+/*
+ * Looks up method + path in tbl (ended by an entry whose pattern is NULL).
+ * On ROUTE_FOUND, *out is the route and params[0..*nparams) the {…}
+ * segments (copied into a). On ROUTE_BAD_METHOD, allow receives the
+ * allowed methods ("GET, HEAD, POST"), truncated to allowlen.
+ */
+enum route_rc	route_match(const struct route *tbl, enum method method,
+		    const char *path, struct arena *a, const struct route **out,
+		    const char **params, size_t *nparams, char *allow,
+		    size_t allowlen);
+
+/* 1 if the table is well formed (patterns start with '/', {…} closed, no duplicates). */
+int		route_table_ok(const struct route *tbl);
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * Login, logout and sessions. Login answers the same 401 for an unknown
+ * address and a wrong password, after the same Argon2id work, and counts
+ * failures per account and per client address (throttle.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "arena.h"
+#include "auth.h"
+#include "conf.h"
+#include "email.h"
+#include "passwd.h"
+#include "req.h"
+#include "resp.h"
+#include "secret.h"
+#include "sess.h"
+#include "throttle.h"
+
+struct login_user {
+	uint64_t	 id;
+	char		 hash[PASSWD_HASH_MAX];
+	int		 verified;
+	unsigned char	 totp_ct[128];
+	size_t		 totp_ctlen;
+	int		 totp_enabled;
+	long long	 totp_last;
+};
+
+/* Counts a failed attempt against the account and the client address. */
+static int
+auth_login_fail(struct req *r, const unsigned char akey[32],
+    const unsigned char ikey[32])
+{
+	int	 rc;
+
+	rc = throttle_hit(r->db, r->conf, akey, r->conf->throttle_account_max,
+	    r->conf->throttle_window, NULL);
+	if (rc == DB_OK)
+		rc = throttle_hit(r->db, r->conf, ikey, r->conf->throttle_ip_max,
+		    r->conf->throttle_window, NULL);
+	return rc;
+}
+
+/* {user, csrf_token} for r->sess and its token. */
+static int
+auth_session_reply(struct req *r, int status)
+{
+	char	 csrf[SECRET_TOKEN_LEN + 1];
+	json_t	*body;
+
+	sess_csrf(csrf, r->session_token);
+	body = json_pack("{s:o, s:s}", "user", sess_user_json(r->sess),
+	    "csrf_token", csrf);
+	sodium_memzero(csrf, sizeof(csrf));
+	return resp_json(r, status, body);
+}
+
+/* Reads the account for a login; DB_OK, DB_NONE (no such active account) or an error. */
+static int
+auth_login_user(struct req *r, const char *key, struct login_user *u)
+{
+	int	 rc;
+
+	memset(u, 0, sizeof(*u));
+	if ((rc = db_one(r->db, AS_USER_BY_EMAIL, DB_ARGS(DB_TEXT(key)))) != DB_OK)
+		return rc;
+	u->id = (uint64_t)db_int(r->db, 0);
+	snprintf(u->hash, sizeof(u->hash), "%s", db_str(r->db, 1));
+	u->verified = db_int(r->db, 2) != 0;
+	if (!db_null(r->db, 3) && db_len(r->db, 3) <= sizeof(u->totp_ct)) {
+		u->totp_ctlen = db_len(r->db, 3);
+		memcpy(u->totp_ct, db_str(r->db, 3), u->totp_ctlen);
+	}
+	u->totp_enabled = db_int(r->db, 4) != 0;
+	u->totp_last = db_int(r->db, 5);
+	db_done(r->db);
+	return DB_OK;
+}
+
+int
+auth_login(struct req *r)
+{
+	struct login_user u;
+	unsigned char	 akey[32], ikey[32], thash[32], secret[64];
+	char		 key[EMAIL_MAX + 1], token[SECRET_TOKEN_LEN + 1];
+	char		 newhash[PASSWD_HASH_MAX];
+	const char	*pw = req_str(r, LI_PASSWORD), *code = req_str(r, LI_TOTP);
+	size_t		 slen;
+	long		 wa, wi;
+	long long	 step;
+	int		 rc, known, ok;
+
+	email_key(key, req_str(r, LI_EMAIL));
+	throttle_key(akey, "login-account", key);
+	throttle_key(ikey, "ip", r->remote_addr);
+	if ((rc = throttle_wait(r->db, akey, &wa)) != DB_OK ||
+	    (rc = throttle_wait(r->db, ikey, &wi)) != DB_OK)
+		return resp_db(r, rc);
+	if (wa > 0 || wi > 0)
+		return resp_retry(r, 429, wa > wi ? wa : wi, "rate_limited",
+		    "Too many failed sign-in attempts: wait before trying again.");
+
+	rc = auth_login_user(r, key, &u);
+	if (rc != DB_OK && rc != DB_NONE)
+		return resp_db(r, rc);
+	known = rc == DB_OK;
+	ok = passwd_verify(known ? u.hash : NULL, pw);
+	if (!ok) {
+		if ((rc = auth_login_fail(r, akey, ikey)) != DB_OK ||
+		    (known && (rc = auth_event(r, u.id, "login_failed")) != DB_OK))
+			return resp_db(r, rc);
+		return resp_problem(r, 401, "invalid_credentials",
+		    "The e-mail address or the password is wrong.");
+	}
+	if (!u.verified)
+		return resp_problem(r, 403, "email_not_verified",
+		    "Confirm your e-mail address with the link we sent, then sign in.");
+	if (u.totp_enabled) {
+		if (code == NULL)
+			return resp_problem(r, 401, "totp_required",
+			    "Enter the code from your authenticator app.");
+		if (auth_totp_open(r, u.id, (const char *)u.totp_ct, u.totp_ctlen,
+		    secret, &slen) == -1)
+			return resp_db(r, DB_ERR);
+		ok = auth_totp_check(secret, slen, code, u.totp_last, &step) == 0;
+		sodium_memzero(secret, sizeof(secret));
+		if (!ok) {
+			if ((rc = auth_login_fail(r, akey, ikey)) != DB_OK ||
+			    (rc = auth_event(r, u.id, "totp_failed")) != DB_OK)
+				return resp_db(r, rc);
+			return resp_problem(r, 401, "totp_invalid",
+			    "This code is wrong or was already used.");
+		}
+		/* A code is good once (RFC 6238 section 5.2). */
+		rc = db_exec(r->db, AS_USER_TOTP_STEP, DB_ARGS(DB_INT(step),
+		    DB_INT(u.id), DB_INT(step)));
+		if (rc == DB_NONE)
+			return resp_problem(r, 401, "totp_invalid",
+			    "This code is wrong or was already used.");
+		if (rc != DB_OK)
+			return resp_db(r, rc);
+	}
+	if ((rc = throttle_clear(r->db, akey)) != DB_OK)
+		return resp_db(r, rc);
+	if (passwd_stale(u.hash) && passwd_hash(newhash, pw) == 0) {
+		rc = db_exec(r->db, AS_USER_REHASH, DB_ARGS(DB_TEXT(newhash),
+		    DB_INT(u.id), DB_TEXT(u.hash)));
+		sodium_memzero(newhash, sizeof(newhash));
+		if (rc == DB_ERR || rc == DB_DOWN)
+			return resp_db(r, rc);
+	}
+
+	/* A new session every time; the one the browser held is revoked. */
+	if (r->session_token != NULL) {
+		secret_token_hash(thash, r->session_token, strlen(r->session_token));
+		rc = db_exec(r->db, AS_SESSION_REVOKE_TOKEN,
+		    DB_ARGS(DB_BLOB(thash, 32)));
+		if (rc == DB_ERR || rc == DB_DOWN)
+			return resp_db(r, rc);
+	}
+	secret_token(token);
+	secret_token_hash(thash, token, SECRET_TOKEN_LEN);
+	rc = db_exec(r->db, AS_SESSION_INSERT, DB_ARGS(DB_INT(u.id),
+	    DB_BLOB(thash, 32), DB_INT(u.totp_enabled ? 1 : 0),
+	    DB_TEXT(r->remote_addr), DB_TEXT(r->user_agent),
+	    DB_INT(r->conf->session_max)));
+	if (rc != DB_OK)
+		return resp_db(r, rc == DB_NONE ? DB_ERR : rc);
+	if ((rc = auth_event(r, u.id, "login_succeeded")) != DB_OK)
+		return resp_db(r, rc);
+
+	/* Read the session back exactly as every later request will see it. */
+	r->session_token = arena_strdup(r->arena, token);
+	sodium_memzero(token, sizeof(token));
+	if ((rc = sess_load(r)) != DB_OK)
+		return resp_db(r, rc == DB_NONE ? DB_ERR : rc);
+	sess_cookie_set(r, r->session_token);
+	return auth_session_reply(r, 200);
+}
+
+int
+auth_logout(struct req *r)
+{
+	int	 rc;
+
+	rc = db_exec(r->db, AS_MY_SESSION_REVOKE, DB_ARGS(DB_INT(r->sess->id)));
+	if (rc == DB_ERR || rc == DB_DOWN)
+		return resp_db(r, rc);
+	sess_cookie_clear(r);
+	return resp_empty(r, 204);
+}
+
+int
+auth_session(struct req *r)
+{
+	return auth_session_reply(r, 200);
+}
+
+int
+auth_sessions(struct req *r)
+{
+	json_t		*items, *body;
+	long		 limit, n = 0;
+	uint64_t	 cursor, id, last = 0;
+	char		 buf[24];
+	int		 rc;
+
+	if (req_page(r, &limit, &cursor) == -1)
+		return resp_problem(r, 400, "bad_page",
+		    "limit must be 1 to 200 and cursor a value from next_cursor.");
+	rc = db_query(r->db, AS_MY_SESSIONS, DB_ARGS(DB_INT(r->conf->session_idle),
+	    DB_INT(cursor > INT64_MAX ? INT64_MAX : cursor), DB_INT(limit + 1)));
+	if (rc != DB_OK)
+		return resp_db(r, rc);
+	items = json_array();
+	while ((rc = db_next(r->db)) == DB_OK) {
+		if (n == limit)
+			break;
+		id = (uint64_t)db_int(r->db, 0);
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)id);
+		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s, "
+		    "s:s, s:b}", "id", buf, "ip", db_str(r->db, 1),
+		    "user_agent", db_str(r->db, 2), "created_at", db_str(r->db, 3),
+		    "last_seen_at", db_str(r->db, 4), "expires_at", db_str(r->db, 5),
+		    "current", id == r->sess->id));
+		last = id;
+		n++;
+	}
+	if (rc == DB_ERR || rc == DB_DOWN) {
+		json_decref(items);
+		return resp_db(r, rc);
+	}
+	db_done(r->db);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)last);
+	body = json_pack("{s:o, s:s?}", "items", items, "next_cursor",
+	    rc == DB_OK ? buf : NULL);
+	return resp_json(r, 200, body);
+}
+
+int
+auth_session_revoke(struct req *r)
+{
+	uint64_t	 id = req_param_id(r, 0);
+	int		 rc;
+
+	if (id == 0)
+		return resp_db(r, DB_NONE);
+	rc = db_exec(r->db, AS_MY_SESSION_REVOKE, DB_ARGS(DB_INT(id)));
+	if (rc != DB_OK)
+		return resp_db(r, rc);
+	if ((rc = auth_event(r, r->sess->user_id, "session_revoked")) != DB_OK)
+		return resp_db(r, rc);
+	if (id == r->sess->id)
+		sess_cookie_clear(r);
+	return resp_empty(r, 204);
+}
