@@ -50,7 +50,7 @@ struct conf_key {
 static const struct conf_key conf_keys[] = {
 	{ "db_socket", CT_STR, S(db_socket), 0, "/run/mysqld/mysqld.sock", 0, 0 },
 	{ "db_name", CT_STR, S(db_name), 0, "prospea", 0, 0 },
-	{ "db_user", CT_STR, S(db_user), 0, "", 0, 0 },
+	{ "db_user", CT_OPT, S(db_user), 0, "", 0, 0 },
 	{ "db_password_dir", CT_OPT, S(db_password_dir), 0, "", 0, 0 },
 	{ "db_timeout", CT_LONG, S(db_timeout), 0, "5", 1, 300 },
 	{ "master_key_file", CT_STR, S(master_key_file), 0, SYSCONFDIR "/prospea/master.key", 0, 0 },

@@ -104,7 +104,7 @@ resp_json(struct req *r, int status, json_t *body)
 	char	*s;
 	int	 rc;
 
-	if ((s = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII)) == NULL)
+	if ((s = json_dumps(body, JSON_COMPACT)) == NULL)
 		abort();
 	json_decref(body);
 	rc = resp_write(r, status, "application/json; charset=utf-8", s,
@@ -140,7 +140,7 @@ resp_problem_json(struct req *r, int status, const char *code,
 		json_object_set_new(p, "code", json_string(code));
 	if (errors != NULL)
 		json_object_set_new(p, "errors", errors);
-	if ((s = json_dumps(p, JSON_COMPACT | JSON_ENSURE_ASCII)) == NULL)
+	if ((s = json_dumps(p, JSON_COMPACT)) == NULL)
 		abort();
 	json_decref(p);
 	rc = resp_write(r, status, "application/problem+json", s, strlen(s));
