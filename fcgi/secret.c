@@ -59,9 +59,10 @@ secret_init(const char *path)
 		log_err("master key file %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fileno(f), &st) == -1 || (st.st_mode & 077) != 0) {
-		log_err("master key file %s: must not be readable or writable by "
-		    "group or others (chmod 600)", path);
+	/* Group read is allowed: the programs' users share one group. */
+	if (fstat(fileno(f), &st) == -1 || (st.st_mode & 027) != 0) {
+		log_err("master key file %s: must not be accessible to others nor "
+		    "writable by the group (chmod 640 or 600)", path);
 		goto out;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {

@@ -33,8 +33,8 @@ enum secret_purpose {
 #define SECRET_TOKEN_LEN 43	/* base64url, no padding, of 32 bytes */
 
 /*
- * Loads the key file. Refuses a file that group or others can read or
- * write, a malformed line, a duplicate id, or no key. 0, or -1 after
+ * Loads the key file. Refuses a file that others can access or the
+ * group can write (the programs' users may share a group that reads it), a malformed line, a duplicate id, or no key. 0, or -1 after
  * logging why. Keys live in locked, guarded memory (sodium_malloc).
  */
 int	secret_init(const char *path);

@@ -214,6 +214,50 @@ mailer_send_one(struct db *db, const struct conf *c, struct mail_conn *mc,
 	}
 }
 
+/*
+ * --test-to: sends one message straight to addr through the configured
+ * server and prints the outcome, so an operator can check the SMTP
+ * settings (host, port, TLS mode, certificate, login) without the queue.
+ */
+static int
+mailer_test(const struct conf *c, struct mail_conn *mc, const char *from,
+    const char *addr)
+{
+	struct mail_msg	 m;
+	unsigned char	 raw[16];
+	char		 key[33], *msg, err[256];
+	enum mail_rc	 rc;
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(key, sizeof(key), raw, sizeof(raw));
+	memset(&m, 0, sizeof(m));
+	m.from = c->mail_from;
+	m.to = addr;
+	m.subject = "Prospea : message de test";
+	/* The lone dot and the leading dots check dot-stuffing end to end. */
+	m.text = "Ce message vérifie la configuration SMTP de Prospea.\n"
+	    "This message checks Prospea's SMTP settings.\n"
+	    ".\n"
+	    "..\n"
+	    ".fin\n";
+	m.msgid = key;
+	m.auto_submitted = 1;
+	if ((msg = mail_build(&m)) == NULL) {
+		fprintf(stderr, "prospea-mailer: \"%s\" is not a valid address\n", addr);
+		return 2;
+	}
+	rc = mail_send(mc, from, addr, msg, err, sizeof(err));
+	free(msg);
+	if (rc == MAIL_SENT) {
+		printf("sent to %s through %s (Message-ID <%s@%s>)\n", addr,
+		    c->smtp_url, key, strrchr(from, '@') + 1);
+		return 0;
+	}
+	fprintf(stderr, "prospea-mailer: not sent (%s): %s\n",
+	    rc == MAIL_PERMFAIL ? "refused" : "failed", err);
+	return 1;
+}
+
 static void
 mailer_sleep(long ms)
 {
@@ -233,7 +277,7 @@ main(int argc, char *argv[])
 	struct sigaction	 sa;
 	enum log_level		 lvl;
 	char			 from[256], *smtp_pw = NULL;
-	const char		*cfile = NULL;
+	const char		*cfile = NULL, *test_to = NULL;
 	size_t			 i;
 	int			 rc, once = 0, down = 0;
 
@@ -242,8 +286,11 @@ main(int argc, char *argv[])
 			cfile = argv[++i];
 		else if (strcmp(argv[i], "--once") == 0)
 			once = 1;
+		else if (strcmp(argv[i], "--test-to") == 0 && i + 1 < (size_t)argc)
+			test_to = argv[++i];
 		else {
-			fprintf(stderr, "usage: prospea-mailer [-c config-file] [--once]\n");
+			fprintf(stderr, "usage: prospea-mailer [-c config-file] "
+			    "[--once | --test-to address]\n");
 			return 2;
 		}
 	}
@@ -263,10 +310,6 @@ main(int argc, char *argv[])
 		    conf.smtp_password_file, strerror(errno));
 		return 1;
 	}
-	if (secret_init(conf.master_key_file) == -1)
-		return 1;
-	if ((db = db_open(&conf, &mailer_table, 1)) == NULL)
-		return 1;
 	srv.url = conf.smtp_url;
 	srv.security = conf.smtp_security;
 	srv.user = conf.smtp_user;
@@ -274,6 +317,16 @@ main(int argc, char *argv[])
 	srv.cafile = conf.smtp_cafile;
 	srv.timeout = conf.smtp_timeout;
 	mc = mail_conn_new(&srv);
+	if (test_to != NULL) {
+		rc = mailer_test(&conf, mc, from, test_to);
+		mail_conn_free(mc);
+		conf_free(&conf);
+		return rc;
+	}
+	if (secret_init(conf.master_key_file) == -1)
+		return 1;
+	if ((db = db_open(&conf, &mailer_table, 1)) == NULL)
+		return 1;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = mailer_on_signal;

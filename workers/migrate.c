@@ -49,7 +49,8 @@ static const char sql_insert_log[] =
     "INSERT INTO schema_migration (name, sha256, applied_at) "
     "VALUES (?, ?, UTC_TIMESTAMP(3))";
 static const char sql_password[] =
-    "ALTER USER '%s'@'localhost' IDENTIFIED BY '%s'";
+    "ALTER USER '%s'@'localhost' IDENTIFIED VIA unix_socket "
+    "OR mysql_native_password USING PASSWORD('%s')";
 
 static int
 migrate_name_ok(const char *s, size_t max)

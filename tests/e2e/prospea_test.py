@@ -1,0 +1,240 @@
+"""Shared helpers of the end-to-end tests: they speak HTTP to the real stack
+that `./dev test` starts (nginx -> FastCGI handlers -> MariaDB), read the
+mail the real SMTP server stored, and look into the database as its
+administrator where a test must see or change what the API does not show.
+
+Environment (set by ./dev test): PROSPEA_TEST_URL, PROSPEA_TEST_VAR,
+PROSPEA_TEST_ROOT, PROSPEA_TEST_CONF. Without PROSPEA_TEST_URL every test
+module exits 77, which automake reports as SKIP.
+"""
+
+import email
+import email.policy
+import glob
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import unittest
+import urllib.parse
+import uuid
+
+URL = os.environ.get("PROSPEA_TEST_URL")
+VAR = os.environ.get("PROSPEA_TEST_VAR", "")
+ROOT = os.environ.get("PROSPEA_TEST_ROOT", "")
+CONF = os.environ.get("PROSPEA_TEST_CONF", "")
+COOKIE = "__Host-prospea_session"
+POLICY = "2026-01"
+
+
+def main():
+    """unittest.main(), or exit 77 (skip) when there is no stack to test."""
+    if not URL:
+        print("PROSPEA_TEST_URL is not set: run through ./dev test", file=sys.stderr)
+        sys.exit(77)
+    unittest.main(verbosity=2)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers          # list of (name, value), as received
+        self.body = body                # bytes
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def header_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    @property
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def __repr__(self):
+        return "<%d %s>" % (self.status, self.body[:300])
+
+
+def request(method, path, body=None, headers=None, raw_headers=None, source=None):
+    """One HTTP/1.1 request on a new connection. body: dict (sent as JSON),
+    bytes or str (sent as is). raw_headers: list of (name, value), sent in
+    order, duplicates allowed. source: the local address to connect from
+    (another 127.x address is another client for the per-IP throttles)."""
+    u = urllib.parse.urlsplit(URL)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30,
+                                      source_address=(source, 0) if source else None)
+    hdrs = {}
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode()
+        hdrs["Content-Type"] = "application/json"
+    elif isinstance(body, str):
+        body = body.encode()
+    hdrs.update(headers or {})
+    conn.putrequest(method, path, skip_accept_encoding=True)
+    for k, v in hdrs.items():
+        conn.putheader(k, v)
+    for k, v in raw_headers or []:
+        conn.putheader(k, v)
+    if body is not None and "Content-Length" not in hdrs:
+        conn.putheader("Content-Length", str(len(body)))
+    conn.endheaders(body)
+    r = conn.getresponse()
+    resp = Response(r.status, r.getheaders(), r.read())
+    conn.close()
+    return resp
+
+
+def unique_email(prefix="user"):
+    return "%s-%s@exemple.fr" % (prefix, uuid.uuid4().hex[:12])
+
+
+class Client:
+    """A browser-like client: keeps the session cookie and CSRF token."""
+
+    def __init__(self):
+        self.token = None
+        self.csrf = None
+        self.cookies = []               # every Set-Cookie seen
+
+    def call(self, method, path, body=None, headers=None, csrf=True):
+        h = dict(headers or {})
+        if self.token:
+            h.setdefault("Cookie", "%s=%s" % (COOKIE, self.token))
+        if csrf and self.csrf and method not in ("GET", "HEAD"):
+            h.setdefault("X-CSRF-Token", self.csrf)
+        r = request(method, path, body, h)
+        for c in r.header_all("Set-Cookie"):
+            self.cookies.append(c)
+            m = re.match(r"%s=([^;]*);" % re.escape(COOKIE), c)
+            if m:
+                self.token = m.group(1) or None
+        if r.status == 200 and r.body.startswith(b"{"):
+            j = r.json
+            if isinstance(j, dict) and "csrf_token" in j:
+                self.csrf = j["csrf_token"]
+        return r
+
+    def login(self, email_addr, password, totp=None):
+        body = {"email": email_addr, "password": password}
+        if totp:
+            body["totp"] = totp
+        return self.call("POST", "/api/v1/auth/login", body, csrf=False)
+
+
+def signup(email_addr, password="Des fraises en hiver 2026", first="Zoé",
+           last="Martin", policy=POLICY):
+    return request("POST", "/api/v1/auth/signup", {
+        "first_name": first, "last_name": last, "email": email_addr,
+        "password": password, "accept_policy_version": policy,
+        "confirm_professional_16plus": True})
+
+
+# -- mail --------------------------------------------------------------------
+
+def mails_to(addr, maildir=None):
+    """Every stored message to addr, oldest first, as email.message objects."""
+    maildir = maildir or os.path.join(VAR, "mail")
+    out = []
+    for f in glob.glob(os.path.join(maildir, "new", "*")):
+        with open(f, "rb") as fh:
+            m = email.message_from_binary_file(fh, policy=email.policy.default)
+        if m["X-RcptTo"] == addr or m["To"] == addr:
+            out.append((os.path.getmtime(f), f, m))
+    out.sort(key=lambda t: (t[0], t[1]))
+    return [m for _, _, m in out]
+
+
+def wait_mail(addr, count=1, timeout=15, maildir=None):
+    """Waits until at least count messages to addr are stored; returns them."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        ms = mails_to(addr, maildir)
+        if len(ms) >= count:
+            return ms
+        time.sleep(0.1)
+    raise AssertionError("no mail #%d to %s within %ds" % (count, addr, timeout))
+
+
+def mail_text(m):
+    return m.get_body(preferencelist=("plain",)).get_content()
+
+
+def token_from(m):
+    mt = re.search(r"#token=([A-Za-z0-9_-]{43})", mail_text(m))
+    if not mt:
+        raise AssertionError("no token link in: " + mail_text(m))
+    return mt.group(1)
+
+
+def verified_user(password="Des fraises en hiver 2026", prefix="user"):
+    """Signs up and verifies a new account; returns its address."""
+    addr = unique_email(prefix)
+    r = signup(addr, password)
+    assert r.status == 202, r
+    tok = token_from(wait_mail(addr)[-1])
+    r = request("POST", "/api/v1/auth/verify-email", {"token": tok})
+    assert r.status == 204, r
+    return addr
+
+
+def logged_in(password="Des fraises en hiver 2026", prefix="user"):
+    """A verified account and a Client signed in to it: (client, address)."""
+    addr = verified_user(password, prefix)
+    c = Client()
+    r = c.login(addr, password)
+    assert r.status == 200, r
+    return c, addr
+
+
+# -- database ----------------------------------------------------------------
+
+def db(user=None):
+    """A connection to the test database: as the administrator (the unix
+    user, through unix_socket) or as a program's account with its password."""
+    import pymysql
+    sock = os.path.join(VAR, "run", "mysqld.sock")
+    if user is None:
+        import pwd
+        return pymysql.connect(unix_socket=sock, user=pwd.getpwuid(os.getuid()).pw_name,
+                               database="prospea", autocommit=True, charset="utf8mb4")
+    with open(os.path.join(VAR, "db-passwords", user)) as fh:
+        pw = fh.read().strip()
+    return pymysql.connect(unix_socket=sock, user=user, password=pw,
+                           database="prospea", autocommit=True, charset="utf8mb4")
+
+
+def sql(query, args=None):
+    """Runs one statement as the administrator; returns all rows."""
+    c = db()
+    try:
+        with c.cursor() as cur:
+            cur.execute(query, args)
+            return cur.fetchall()
+    finally:
+        c.close()
+
+
+def dev(*args):
+    """Runs ./dev with the test stack's environment (e.g. dev("db", "stop"))."""
+    subprocess.run([os.path.join(ROOT, "dev")] + list(args), check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def totp_code(secret_b32, at=None, step=30):
+    """RFC 6238 TOTP (SHA-1, 6 digits) for the base32 secret."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    counter = int((at if at is not None else time.time()) // step)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    off = mac[-1] & 15
+    code = (struct.unpack(">I", mac[off:off + 4])[0] & 0x7fffffff) % 1000000
+    return "%06d" % code
