@@ -22,7 +22,10 @@ gdpr_privacy_policy(struct req *r)
 	    "effective_at", db_str(r->db, 1), "text_url", db_str(r->db, 2),
 	    "summary", db_str(r->db, 3));
 	db_done(r->db);
-	/* Public and the same for everyone: caches may keep it briefly. */
-	resp_header(r, "Cache-Control", "public, max-age=300");
+	/*
+	 * Public and the same for everyone, but sign-up must echo the version
+	 * in force: caches revalidate rather than serve a stale one.
+	 */
+	resp_header(r, "Cache-Control", "no-cache");
 	return resp_json(r, 200, body);
 }
