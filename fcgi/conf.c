@@ -268,6 +268,30 @@ conf_file(struct conf *c, const char *path, int must_exist)
 	return rc;
 }
 
+/*
+ * 1 if the host of "host[:port][/…]" is the loopback: exactly localhost,
+ * [::1] or a dotted-quad 127.x.y.z (not a name that merely starts so).
+ */
+static int
+conf_loopback(const char *h)
+{
+	size_t		 n = strcspn(h, ":/"), i, dots = 0;
+
+	if (strncmp(h, "[::1]", 5) == 0)
+		return h[5] == '\0' || h[5] == ':' || h[5] == '/';
+	if (n == 9 && strncmp(h, "localhost", 9) == 0)
+		return 1;
+	if (n < 9 || n > 15 || strncmp(h, "127.", 4) != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (h[i] == '.')
+			dots++;
+		else if (!isdigit((unsigned char)h[i]))
+			return 0;
+	}
+	return dots == 3 && h[n - 1] != '.' && strstr(h, "..") == NULL;
+}
+
 /* The checks that span keys. */
 static int
 conf_cross(struct conf *c)
@@ -305,14 +329,11 @@ conf_cross(struct conf *c)
 		    "are smtp://)\n", smtp_security_names[c->smtp_security],
 		    c->smtp_url);
 		rc = -1;
-	} else if (c->smtp_security == SMTP_NONE) {
-		h = c->smtp_url + 7;
-		if (strncmp(h, "127.", 4) != 0 && strncmp(h, "localhost", 9) != 0 &&
-		    strncmp(h, "[::1]", 5) != 0) {
-			fprintf(stderr, "configuration: smtp_security none is only "
-			    "allowed for a loopback smtp_url\n");
-			rc = -1;
-		}
+	} else if (c->smtp_security == SMTP_NONE &&
+	    !conf_loopback(c->smtp_url + 7)) {
+		fprintf(stderr, "configuration: smtp_security none is only "
+		    "allowed for a loopback smtp_url\n");
+		rc = -1;
 	}
 	/* Default allowed origin: the origin of public_url. */
 	if (rc == 0 && c->allowed_origins_n == 0 && c->public_url != NULL) {
@@ -335,6 +356,7 @@ conf_load(struct conf *c, const char *path, const char *db_user_default)
 	const struct conf_key	*k;
 	char			 env[128], *p;
 	const char		*v;
+	char			 upper[128];
 	int			 rc = 0, must = 1;
 
 	memset(c, 0, sizeof(*c));
@@ -361,8 +383,11 @@ conf_load(struct conf *c, const char *path, const char *db_user_default)
 	}
 	for (k = conf_keys; k->name != NULL; k++)
 		if (k->def == NULL && *(char **)((char *)c + k->off) == NULL) {
+			snprintf(upper, sizeof(upper), "%s", k->name);
+			for (p = upper; *p != '\0'; p++)
+				*p = (char)toupper((unsigned char)*p);
 			fprintf(stderr, "%s: required key \"%s\" is not set "
-			    "(nor PROSPEA_%s)\n", path, k->name, k->name);
+			    "(nor PROSPEA_%s)\n", path, k->name, upper);
 			rc = -1;
 		}
 	if (c->db_user == NULL || *c->db_user == '\0') {

@@ -55,10 +55,14 @@ cookie_find(struct arena *a, const char *header, const char *name,
 			ve--;
 		}
 		for (q = vs; q < ve; q++)
-			if (!cookie_octet((unsigned char)*q))
+			if (!cookie_octet((unsigned char)*q)) {
+				*val = NULL;
 				return COOKIE_MALFORMED;
-		if (found)
+			}
+		if (found) {
+			*val = NULL;
 			return COOKIE_AMBIGUOUS;
+		}
 		found = 1;
 		*val = arena_strndup(a, vs, (size_t)(ve - vs));
 	}

@@ -77,6 +77,13 @@ field_string(json_t *v, const char **code, const char **msg)
 	return 0;
 }
 
+/* 1 if s starts with a C1 control character (U+0080..U+009F) in UTF-8. */
+static int
+field_c1(const unsigned char *s)
+{
+	return s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f;
+}
+
 int
 field_text(const struct field *f, json_t *v, const char **code, const char **msg)
 {
@@ -85,7 +92,7 @@ field_text(const struct field *f, json_t *v, const char **code, const char **msg
 	if (field_string(v, code, msg) == -1)
 		return -1;
 	for (s = (const unsigned char *)json_string_value(v); *s != '\0'; s++)
-		if (*s < 0x20 || *s == 0x7f) {
+		if (*s < 0x20 || *s == 0x7f || field_c1(s)) {
 			*code = "control_character";
 			*msg = "must not contain control characters or line breaks";
 			return -1;
@@ -103,7 +110,7 @@ field_multiline(const struct field *f, json_t *v, const char **code,
 		return -1;
 	for (s = (const unsigned char *)json_string_value(v); *s != '\0'; s++)
 		if ((*s < 0x20 && *s != '\n' && *s != '\r' && *s != '\t') ||
-		    *s == 0x7f) {
+		    *s == 0x7f || field_c1(s)) {
 			*code = "control_character";
 			*msg = "must not contain control characters";
 			return -1;
@@ -230,6 +237,8 @@ field_id(const struct field *f, json_t *v, const char **code, const char **msg)
 {
 	static const struct field idf = { "id", NULL, 0, 1, 19, NULL };
 
+	if (field_string(v, code, msg) == -1)
+		return -1;
 	if (field_charset(&idf, v, "0123456789", code, msg) == -1 ||
 	    json_string_value(v)[0] == '0') {
 		*code = "format";
@@ -256,6 +265,30 @@ field_error(json_t *errors, const char *name, const char *code,
 	shortname[n] = '\0';
 	json_array_append_new(errors, json_pack("{s:s, s:s, s:s}",
 	    "field", shortname, "code", code, "message", msg));
+}
+
+/* A fixed English reason for a Jansson parse error. */
+static const char *
+field_json_error(const json_error_t *err)
+{
+	switch (json_error_code(err)) {
+	case json_error_invalid_utf8:
+		return "invalid UTF-8";
+	case json_error_null_character:
+	case json_error_null_byte_in_key:
+		return "a NUL character (\\u0000) in a string";
+	case json_error_duplicate_key:
+		return "a key appears twice";
+	case json_error_premature_end_of_input:
+		return "the body ends too early";
+	case json_error_end_of_input_expected:
+		return "something follows the JSON value";
+	case json_error_numeric_overflow:
+		return "a number is out of range";
+	case json_error_invalid_syntax:
+	default:
+		return "invalid syntax";
+	}
 }
 
 enum field_rc
@@ -286,9 +319,13 @@ field_parse(struct field_res *res, json_t **vals, const char *buf, size_t len,
 		}
 		res->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
 		if (res->root == NULL) {
+			/*
+			 * Not Jansson's text: it quotes the offending bytes,
+			 * which may be half a UTF-8 character.
+			 */
 			snprintf(res->detail, sizeof(res->detail),
-			    "The body is not valid JSON (line %d, column %d): %.80s.",
-			    err.line, err.column, err.text);
+			    "The body is not valid JSON (line %d, column %d): %s.",
+			    err.line, err.column, field_json_error(&err));
 			return FIELD_MALFORMED;
 		}
 	}

@@ -98,25 +98,55 @@ mail_ascii(const char *s)
 	return 1;
 }
 
+/* Folds printable ASCII at spaces so that lines stay within 78 characters. */
+static void
+mail_header_fold(struct mbuf *b, const char *text, size_t used)
+{
+	const char	*p = text, *sp, *cut;
+	size_t		 room = used < 78 ? 78 - used : 1, len;
+
+	while ((len = strlen(p)) > room) {
+		/* The last space within reach, else the first after (no choice). */
+		cut = NULL;
+		for (sp = p + 1; sp <= p + room && *sp != '\0'; sp++)
+			if (*sp == ' ')
+				cut = sp;
+		if (cut == NULL && (cut = strchr(p + 1, ' ')) == NULL)
+			break;
+		mbuf_add(b, p, (size_t)(cut - p));
+		mbuf_puts(b, "\r\n");
+		p = cut;	/* the space starts the continuation line */
+		room = 78;
+	}
+	mbuf_puts(b, p);
+}
+
 char *
-mail_header_encode(const char *text)
+mail_header_encode(const char *text, size_t used)
 {
 	struct mbuf	 b = { NULL, 0, 0 };
 	char		 enc[128];
-	size_t		 len = strlen(text), off = 0, n;
+	size_t		 len = strlen(text), off = 0, n, max;
 
-	if (mail_ascii(text)) {
-		mbuf_puts(&b, text);
+	if (mail_ascii(text) && strstr(text, "=?") == NULL) {
+		mail_header_fold(&b, text, used);
 		return mbuf_take(&b);
 	}
 	while (off < len) {
-		/* 45 bytes encode to 60 base64 characters: 72 with the wrapper. */
-		n = len - off > 45 ? 45 : len - off;
+		/*
+		 * An encoded-word is 12 characters of wrapping plus 4 base64
+		 * characters per 3 bytes; the first line also holds "used",
+		 * the others one folding space. 45 bytes make 72 characters.
+		 */
+		max = 45;
+		if (off == 0 && used + 1 + 72 > 76)
+			max = used + 12 + 4 < 76 ? (76 - used - 12) / 4 * 3 : 3;
+		n = len - off > max ? max : len - off;
 		while (off + n < len && n > 0 &&
 		    ((unsigned char)text[off + n] & 0xc0) == 0x80)
 			n--;
 		if (n == 0)
-			n = len - off > 45 ? 45 : len - off;
+			n = len - off > max ? max : len - off;
 		sodium_bin2base64(enc, sizeof(enc), (const unsigned char *)text + off,
 		    n, sodium_base64_VARIANT_ORIGINAL);
 		if (off > 0)
@@ -126,6 +156,8 @@ mail_header_encode(const char *text)
 		mbuf_puts(&b, "?=");
 		off += n;
 	}
+	if (b.p == NULL)
+		mbuf_puts(&b, "");
 	return mbuf_take(&b);
 }
 
@@ -149,13 +181,19 @@ mail_qp(const char *text)
 			int last = i + 1 == n;
 			int lit = (c >= 33 && c <= 126 && c != '=') ||
 			    ((c == ' ' || c == '\t') && !last);
-			/* "From " at the start of a line is mangled by mbox tools. */
-			if (i == 0 && c == 'F' && strncmp(line, "From ", 5) == 0)
-				lit = 0;
 			size_t w = lit ? 1 : 3;
 			if (col + w > 75) {
 				mbuf_puts(&b, "=\r\n");
 				col = 0;
+			}
+			/*
+			 * "From " starting any physical line, also after a soft
+			 * break, is mangled by mbox tools: write its F as =46.
+			 */
+			if (col == 0 && c == 'F' && n - i >= 5 &&
+			    strncmp(line + i, "From ", 5) == 0 && lit) {
+				lit = 0;
+				w = 3;
 			}
 			if (lit)
 				mbuf_add(&b, (const char *)&line[i], 1);
@@ -178,6 +216,24 @@ mail_qp(const char *text)
 }
 
 /* The display-name part of "Name <addr>", encoded or quoted as needed. */
+/* Characters on the last line of b. */
+static size_t
+mail_line_len(const struct mbuf *b)
+{
+	const char	*p;
+
+	if (b->p == NULL)
+		return 0;
+	for (p = b->p + b->len; p > b->p && p[-1] != '\n'; p--)
+		;
+	return (size_t)(b->p + b->len - p);
+}
+
+/*
+ * The From header's value: "addr" alone, or the display name (encoded or
+ * quoted as needed) and "<addr>", folded before the address when the line
+ * would pass 78 characters.
+ */
 static void
 mail_from_header(struct mbuf *b, const char *from, const char *addr)
 {
@@ -192,12 +248,14 @@ mail_from_header(struct mbuf *b, const char *from, const char *addr)
 	n = (size_t)(lt - from);
 	while (n > 0 && from[n - 1] == ' ')
 		n--;
+	if (n == 0) {
+		mbuf_puts(b, addr);
+		return;
+	}
 	if ((name = strndup(from, n)) == NULL)
 		abort();
-	if (*name == '\0') {
-		mbuf_puts(b, addr);
-	} else if (!mail_ascii(name)) {
-		enc = mail_header_encode(name);
+	if (!mail_ascii(name) || strstr(name, "=?") != NULL) {
+		enc = mail_header_encode(name, mail_line_len(b));
 		mbuf_puts(b, enc);
 		free(enc);
 	} else if (strpbrk(name, "()<>[]:;@\\,.\"") != NULL) {
@@ -211,11 +269,9 @@ mail_from_header(struct mbuf *b, const char *from, const char *addr)
 	} else
 		mbuf_puts(b, name);
 	free(name);
-	if (lt != NULL) {
-		mbuf_puts(b, " <");
-		mbuf_puts(b, addr);
-		mbuf_puts(b, ">");
-	}
+	mbuf_puts(b, mail_line_len(b) + strlen(addr) + 3 > 78 ? "\r\n <" : " <");
+	mbuf_puts(b, addr);
+	mbuf_puts(b, ">");
 }
 
 char *
@@ -252,7 +308,7 @@ mail_build(const struct mail_msg *m)
 		mbuf_puts(&b, m->reply_to);
 	}
 	mbuf_puts(&b, "\r\nSubject: ");
-	s = mail_header_encode(m->subject);
+	s = mail_header_encode(m->subject, strlen("Subject: "));
 	mbuf_puts(&b, s);
 	free(s);
 	mbuf_puts(&b, "\r\nDate: ");
@@ -366,8 +422,12 @@ mail_send(struct mail_conn *c, const char *from_addr, const char *to_addr,
 	curl_slist_free_all(rcpt);
 	if (rc == CURLE_OK)
 		return MAIL_SENT;
-	snprintf(err, errlen, "%s%s(SMTP %ld)", ebuf[0] != '\0' ? ebuf :
-	    curl_easy_strerror(rc), " ", code);
+	snprintf(err, errlen, "%s (SMTP %ld)%s", ebuf[0] != '\0' ? ebuf :
+	    curl_easy_strerror(rc), code, code == 0 &&
+	    (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_OPERATION_TIMEDOUT ||
+	    rc == CURLE_GOT_NOTHING || rc == CURLE_WEIRD_SERVER_REPLY) ?
+	    "; check the TLS mode: smtps:// (tls) is implicit TLS, usually "
+	    "port 465; smtp:// (starttls) is usually port 587 or 25" : "");
 	return code >= 500 && code < 600 && rc != CURLE_LOGIN_DENIED ?
 	    MAIL_PERMFAIL : MAIL_TEMPFAIL;
 }

@@ -38,12 +38,15 @@ char	*mail_build(const struct mail_msg *m);
 int	 mail_addr(const char *from, char *addr, size_t addrlen);
 
 /*
- * RFC 2047 section 4.1 "B" encoding of a header value when it is not
- * printable ASCII: encoded-words of at most 75 characters that never split
- * a UTF-8 sequence, joined by folding whitespace. ASCII text is returned
- * as is. Owned string.
+ * A header value ready to follow "Name: ", whose used characters are
+ * already on the first line. Printable ASCII is kept as is, folded at
+ * spaces so lines stay within 78 characters (RFC 5322 section 2.1.1).
+ * Anything else, or ASCII that would read as an encoded-word ("=?"), is
+ * RFC 2047 section 4.1 "B"-encoded: words of at most 75 characters that
+ * never split a UTF-8 sequence, each line at most 76 (RFC 2047 section 2),
+ * joined by folding whitespace. Owned string.
  */
-char	*mail_header_encode(const char *text);
+char	*mail_header_encode(const char *text, size_t used);
 
 /*
  * Quoted-printable body (RFC 2045 section 6.7) with CRLF line ends; lines

@@ -14,6 +14,7 @@
 #include "arena.h"
 #include "db.h"
 #include "log.h"
+#include "query.h"
 #include "req.h"
 #include "resp.h"
 
@@ -129,6 +130,12 @@ resp_problem_json(struct req *r, int status, const char *code,
 	char	*s;
 	int	 rc;
 
+	/* A detail that is not UTF-8 would make json_pack() fail: never send one. */
+	if (detail != NULL && !query_utf8_ok((const unsigned char *)detail,
+	    strlen(detail))) {
+		log_err("a problem detail was not valid UTF-8 (status %d)", status);
+		detail = NULL;
+	}
 	p = json_pack("{s:s, s:s, s:i, s:s}",
 	    "type", code != NULL ? arena_printf(r->arena, PROBLEM_BASE "%s", code) :
 	    "about:blank",

@@ -96,12 +96,34 @@ route_match(const struct route *tbl, enum method method, const char *path,
 	return ROUTE_BAD_METHOD;
 }
 
+/*
+ * 1 if two patterns match the same paths: equal segment by segment, any
+ * {…} equal to any other {…}.
+ */
+static int
+route_same_shape(const char *a, const char *b)
+{
+	for (;;) {
+		size_t la = strcspn(a, "/"), lb = strcspn(b, "/");
+		int pa = la >= 2 && a[0] == '{', pb = lb >= 2 && b[0] == '{';
+
+		if (pa != pb || (!pa && (la != lb || memcmp(a, b, la) != 0)))
+			return 0;
+		a += la;
+		b += lb;
+		if (*a == '\0' || *b == '\0')
+			return *a == *b;
+		a++;
+		b++;
+	}
+}
+
 int
 route_table_ok(const struct route *tbl)
 {
 	const struct route	*r, *q;
 	const char		*p;
-	int			 open;
+	int			 open, nparams;
 
 	for (r = tbl; r->pattern != NULL; r++) {
 		if (r->pattern[0] != '/' || r->fn == NULL || r->method >= M__MAX ||
@@ -111,9 +133,10 @@ route_table_ok(const struct route *tbl)
 			return 0;
 		}
 		open = 0;
+		nparams = 0;
 		for (p = r->pattern; *p != '\0'; p++) {
 			if (*p == '{') {
-				if (open || p[-1] != '/')
+				if (open || p[-1] != '/' || ++nparams > REQ_PARAMS_MAX)
 					return 0;
 				open = 1;
 			} else if (*p == '}') {
@@ -126,7 +149,7 @@ route_table_ok(const struct route *tbl)
 			return 0;
 		for (q = tbl; q != r; q++)
 			if (q->method == r->method &&
-			    strcmp(q->pattern, r->pattern) == 0) {
+			    route_same_shape(q->pattern, r->pattern)) {
 				log_err("route %s %s: listed twice",
 				    method_names[r->method], r->pattern);
 				return 0;

@@ -79,7 +79,9 @@ secret_init(const char *path)
 		errno = 0;
 		id = strtoul(line, &end, 10);
 		hexlen = strlen(colon + 1);
-		if (line[0] == '\0' || *end != '\0' || errno != 0 || id == 0 ||
+		/* Digits only: strtoul would take "+1", " 1" or a wrapped "-1". */
+		if (line[0] == '\0' || strspn(line, "0123456789") != strlen(line) ||
+		    *end != '\0' || errno != 0 || id == 0 ||
 		    id > UINT32_MAX || hexlen != 64) {
 			log_err("master key file %s:%zu: expected <id>:<64 hex digits>",
 			    path, lineno);

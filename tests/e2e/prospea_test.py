@@ -221,9 +221,11 @@ def sql(query, args=None):
 
 
 def dev(*args):
-    """Runs ./dev with the test stack's environment (e.g. dev("db", "stop"))."""
+    """Runs ./dev on the test stack (e.g. dev("db", "stop")): PROSPEA_VAR is
+    set explicitly, so it can never reach the dev stack's processes."""
+    env = dict(os.environ, PROSPEA_VAR=VAR, PROSPEA_KIND="test")
     subprocess.run([os.path.join(ROOT, "dev")] + list(args), check=True,
-                   stdout=subprocess.DEVNULL)
+                   stdout=subprocess.DEVNULL, env=env)
 
 
 def totp_code(secret_b32, at=None, step=30):

@@ -1,0 +1,315 @@
+"""Per-user isolation at the database level (DESIGN.md section 3): the my_*
+views show only the rows of @app_user and refuse writes of other users'
+rows (error 1369), an unauthenticated connection sees no tenant row at
+all, and each program's MariaDB account reads only the tables and columns
+sql/grants.sql gives it. Then the same promise through the API: a foreign
+id answers 404 and changes nothing."""
+
+import unittest
+
+import prospea_test as t
+
+try:
+    import pymysql
+except ImportError:        # reported by the tests that need it, not at import
+    pymysql = None
+
+PW = "Des fraises en hiver 2026"
+
+ER_TABLEACCESS_DENIED = 1142
+ER_COLUMNACCESS_DENIED = 1143
+ER_VIEW_CHECK_FAILED = 1369
+
+ACCOUNTS = ("prospea_auth", "prospea_gdpr", "prospea_mailer")
+
+# What each account may SELECT, per table or view: the columns of
+# sql/grants.sql, written out again on purpose. A grant added there without
+# being added here fails this test, and so does one that goes missing.
+SESSION_READ = {"id", "user_id", "token_hash", "totp_verified", "last_seen_at",
+                "expires_at", "revoked_at"}
+READABLE = {
+    "prospea_auth": {
+        "session": SESSION_READ,
+        "user_account": {"id", "email", "email_key", "first_name", "last_name",
+                         "role", "status", "password_hash", "email_verified_at",
+                         "totp_secret_ct", "totp_enabled_at", "totp_last_step"},
+        "auth_token": {"id", "user_id", "kind", "token_hash", "expires_at", "used_at"},
+        "policy_version": {"id", "version", "effective_at"},
+        "auth_throttle": "*",
+        "my_session": {"id", "ip", "user_agent", "created_at", "last_seen_at",
+                       "expires_at", "revoked_at"},
+        "my_account": {"email", "password_hash", "totp_secret_ct", "totp_enabled_at",
+                       "totp_last_step"},
+    },
+    "prospea_gdpr": {
+        "session": SESSION_READ,
+        "user_account": {"id", "email", "first_name", "last_name", "role", "status",
+                         "email_verified_at", "totp_enabled_at"},
+        "policy_version": {"id", "version", "effective_at", "text_url", "summary"},
+    },
+    "prospea_mailer": {
+        "transactional_email": {"id", "user_id", "msg_key", "to_addr", "subject",
+                                "body_ct", "status", "attempts", "next_attempt_at"},
+    },
+}
+# The tenant tables behind the views, and the views themselves.
+VIEW_BASES = ("session", "security_event", "user_account", "policy_acceptance",
+              "transactional_email")
+VIEWS = ("my_session", "my_security_event", "my_account", "my_policy_acceptance",
+         "my_transactional_email")
+
+
+def errno_of(conn, query, args=None):
+    """Runs query; 0 if it worked, else the MariaDB error number."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(query, args)
+            cur.fetchall()
+        return 0
+    except pymysql.MySQLError as e:
+        return e.args[0]
+
+
+class Fixture:
+    @classmethod
+    def setUpClass(cls):
+        cls.a, cls.a_addr = t.logged_in(prefix="iso-a")
+        cls.b, cls.b_addr = t.logged_in(prefix="iso-b")
+        # A second session for B, so that B has several rows too.
+        cls.b2 = t.Client()
+        assert cls.b2.login(cls.b_addr, PW).status == 200
+        cls.a_id = int(cls.a.call("GET", "/api/v1/auth/session").json["user"]["id"])
+        cls.b_id = int(cls.b.call("GET", "/api/v1/auth/session").json["user"]["id"])
+
+    def session_ids(self, user_id):
+        return sorted(r[0] for r in t.sql(
+            "SELECT id FROM session WHERE user_id = %s", (user_id,)))
+
+
+class Views(Fixture, unittest.TestCase):
+    def test_view_shows_only_the_tenant_rows(self):
+        a_rows, b_rows = self.session_ids(self.a_id), self.session_ids(self.b_id)
+        self.assertGreaterEqual(len(a_rows), 1)
+        self.assertGreaterEqual(len(b_rows), 2)
+        c = t.db("prospea_auth")
+        try:
+            with c.cursor() as cur:
+                cur.execute("SET @app_user = %s", (self.a_id,))
+                # No user_id condition at all: the view is the condition.
+                cur.execute("SELECT id, ip, revoked_at FROM my_session ORDER BY id")
+                self.assertEqual(sorted(r[0] for r in cur.fetchall()), a_rows)
+                cur.execute("SELECT COUNT(*) FROM my_session WHERE id IN %s", (b_rows,))
+                self.assertEqual(cur.fetchone()[0], 0)
+                cur.execute("SELECT email FROM my_account")
+                self.assertEqual(cur.fetchall(), ((self.a_addr,),))
+                cur.execute("SET @app_user = %s", (self.b_id,))
+                cur.execute("SELECT id FROM my_session ORDER BY id")
+                self.assertEqual(sorted(r[0] for r in cur.fetchall()), b_rows)
+        finally:
+            c.close()
+
+    def test_admin_with_tenant_set(self):
+        """Even the administrator's statements, through a view, stay inside
+        the tenant: another user's rows cannot be written into or moved."""
+        a_sess, b_sess = self.session_ids(self.a_id)[0], self.session_ids(self.b_id)[0]
+        c = t.db()
+        try:
+            with c.cursor() as cur:
+                cur.execute("SET @app_user = %s", (self.a_id,))
+                with self.assertRaises(pymysql.MySQLError) as e:
+                    cur.execute("INSERT INTO my_security_event (user_id, kind, ip, "
+                                "user_agent, created_at) VALUES (%s, 'test', "
+                                "'127.0.0.1', 'isolation test', NOW(3))", (self.b_id,))
+                self.assertEqual(e.exception.args[0], ER_VIEW_CHECK_FAILED)
+                with self.assertRaises(pymysql.MySQLError) as e:
+                    cur.execute("UPDATE my_session SET user_id = %s WHERE id = %s",
+                                (self.b_id, a_sess))
+                self.assertEqual(e.exception.args[0], ER_VIEW_CHECK_FAILED)
+                n = cur.execute("UPDATE my_session SET revoked_at = NOW(3) "
+                                "WHERE id = %s", (b_sess,))
+                self.assertEqual(n, 0)
+                n = cur.execute("UPDATE my_account SET first_name = 'Mallory' "
+                                "WHERE id = %s", (self.b_id,))
+                self.assertEqual(n, 0)
+                n = cur.execute("DELETE FROM my_session WHERE id = %s", (b_sess,))
+                self.assertEqual(n, 0)
+                # Its own rows it can write: the refusals above are not
+                # a view that refuses everything.
+                n = cur.execute("INSERT INTO my_security_event (user_id, kind, ip, "
+                                "user_agent, created_at) VALUES (%s, 'test', "
+                                "'127.0.0.1', 'isolation test', NOW(3))", (self.a_id,))
+                self.assertEqual(n, 1)
+        finally:
+            c.close()
+        self.assertEqual(t.sql("SELECT user_id, revoked_at FROM session WHERE id = %s",
+                               (a_sess,))[0][0], self.a_id)
+        self.assertIsNone(t.sql("SELECT revoked_at FROM session WHERE id = %s",
+                                (b_sess,))[0][0])
+        self.assertEqual(t.sql("SELECT first_name FROM user_account WHERE id = %s",
+                               (self.b_id,))[0][0], "Zoé")
+        self.assertEqual(t.sql("SELECT COUNT(*) FROM security_event WHERE user_id = %s "
+                               "AND kind = 'test'", (self.b_id,))[0][0], 0)
+        self.assertEqual(self.b.call("GET", "/api/v1/auth/session").status, 200)
+
+    def test_program_account_cannot_revoke_foreign_session(self):
+        b_sess = self.session_ids(self.b_id)[-1]
+        c = t.db("prospea_auth")
+        try:
+            with c.cursor() as cur:
+                cur.execute("SET @app_user = %s", (self.a_id,))
+                n = cur.execute("UPDATE my_session SET revoked_at = NOW(3) "
+                                "WHERE id = %s", (b_sess,))
+                self.assertEqual(n, 0)
+        finally:
+            c.close()
+        self.assertIsNone(t.sql("SELECT revoked_at FROM session WHERE id = %s",
+                                (b_sess,))[0][0])
+
+    def test_no_tenant_no_rows(self):
+        """A fresh connection, as an unauthenticated request's: @app_user is
+        NULL and every my_* view is empty, while the tables are not."""
+        views = sorted(r[0] for r in t.sql(
+            "SELECT TABLE_NAME FROM information_schema.VIEWS "
+            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'my\\_%%'"))
+        self.assertLessEqual(set(VIEWS), set(views))
+        self.assertGreater(t.sql("SELECT COUNT(*) FROM session")[0][0], 0)
+        self.assertGreater(t.sql("SELECT COUNT(*) FROM user_account")[0][0], 0)
+        c = t.db()
+        try:
+            with c.cursor() as cur:
+                cur.execute("SELECT @app_user")
+                self.assertIsNone(cur.fetchone()[0])
+                for v in views:
+                    cur.execute("SELECT COUNT(*) FROM `%s`" % v)
+                    self.assertEqual(cur.fetchone()[0], 0, v)
+        finally:
+            c.close()
+        c = t.db("prospea_auth")
+        try:
+            with c.cursor() as cur:
+                for q in ("SELECT COUNT(*) FROM my_session", "SELECT COUNT(email) FROM my_account"):
+                    cur.execute(q)
+                    self.assertEqual(cur.fetchone()[0], 0, q)
+        finally:
+            c.close()
+
+
+class Grants(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.columns = {}
+        for table, column in t.sql(
+                "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS "
+                "WHERE TABLE_SCHEMA = DATABASE()"):
+            cls.columns.setdefault(table, set()).add(column)
+        cls.conns = {a: t.db(a) for a in ACCOUNTS}
+
+    @classmethod
+    def tearDownClass(cls):
+        for c in cls.conns.values():
+            c.close()
+
+    def denied(self, account, query):
+        return errno_of(self.conns[account], query)
+
+    def test_named_refusals(self):
+        for account, query, want in (
+                ("prospea_gdpr", "SELECT * FROM session", ER_TABLEACCESS_DENIED),
+                ("prospea_gdpr", "SELECT ip, user_agent FROM session", ER_COLUMNACCESS_DENIED),
+                ("prospea_gdpr", "SELECT password_hash FROM user_account", ER_COLUMNACCESS_DENIED),
+                ("prospea_gdpr", "SELECT totp_secret_ct FROM user_account", ER_COLUMNACCESS_DENIED),
+                ("prospea_gdpr", "SELECT id FROM security_event", ER_TABLEACCESS_DENIED),
+                ("prospea_gdpr", "SELECT id FROM transactional_email", ER_TABLEACCESS_DENIED),
+                ("prospea_gdpr", "SELECT id FROM auth_token", ER_TABLEACCESS_DENIED),
+                ("prospea_auth", "SELECT id FROM security_event", ER_TABLEACCESS_DENIED),
+                ("prospea_auth", "SELECT id FROM transactional_email", ER_TABLEACCESS_DENIED),
+                ("prospea_auth", "SELECT id FROM policy_acceptance", ER_TABLEACCESS_DENIED),
+                ("prospea_auth", "SELECT ip FROM session", ER_COLUMNACCESS_DENIED),
+                ("prospea_auth", "SELECT user_id FROM my_session", ER_COLUMNACCESS_DENIED),
+                ("prospea_mailer", "SELECT id FROM user_account", ER_TABLEACCESS_DENIED),
+                ("prospea_mailer", "SELECT id FROM session", ER_TABLEACCESS_DENIED),
+                ("prospea_mailer", "SELECT id FROM auth_token", ER_TABLEACCESS_DENIED),
+                ("prospea_mailer", "SELECT last_error FROM transactional_email",
+                 ER_COLUMNACCESS_DENIED)):
+            self.assertEqual(self.denied(account, query), want, (account, query))
+
+    def test_every_column_of_every_table(self):
+        """Each account, each table and view of the schema, each column:
+        readable exactly when listed in READABLE; otherwise refused with
+        1143 where the account reads some columns of it, 1142 where none."""
+        self.assertLessEqual(set(VIEW_BASES) | set(VIEWS), set(self.columns))
+        wrong = []
+        for account in ACCOUNTS:
+            for table, cols in sorted(self.columns.items()):
+                allowed = READABLE[account].get(table, set())
+                if allowed == "*":
+                    allowed = cols
+                self.assertLessEqual(allowed, cols, (account, table))
+                for col in sorted(cols):
+                    want = 0 if col in allowed else (
+                        ER_COLUMNACCESS_DENIED if allowed else ER_TABLEACCESS_DENIED)
+                    got = self.denied(account, "SELECT `%s` FROM `%s` LIMIT 0" % (col, table))
+                    if got != want:
+                        wrong.append("%s: SELECT %s.%s -> %s, expected %s"
+                                     % (account, table, col, got, want))
+                # SELECT * names every column: refused unless all are
+                # readable (MariaDB says 1142 for a table, 1143 for a view).
+                want = {0} if allowed == cols else {ER_TABLEACCESS_DENIED,
+                                                    ER_COLUMNACCESS_DENIED}
+                got = self.denied(account, "SELECT * FROM `%s` LIMIT 0" % table)
+                if got not in want:
+                    wrong.append("%s: SELECT * FROM %s -> %s, expected %s"
+                                 % (account, table, got, want))
+        self.assertEqual(wrong, [], "\n".join(wrong))
+
+    def test_view_bases_closed_to_those_without_columns(self):
+        """The tenant tables behind the views: no account reads them except
+        through the columns sql/grants.sql names."""
+        for account in ACCOUNTS:
+            for table in VIEW_BASES:
+                allowed = READABLE[account].get(table)
+                got = self.denied(account, "SELECT COUNT(*) FROM `%s`" % table)
+                self.assertEqual(got, 0 if allowed else ER_TABLEACCESS_DENIED,
+                                 (account, table))
+
+    def test_audit_tables_are_insert_only(self):
+        for account in ACCOUNTS:
+            for q in ("UPDATE security_event SET kind = 'x' WHERE id = 0",
+                      "DELETE FROM security_event WHERE id = 0",
+                      "DELETE FROM transactional_email WHERE id = 0",
+                      "DELETE FROM policy_acceptance WHERE id = 0"):
+                self.assertEqual(self.denied(account, q), ER_TABLEACCESS_DENIED, (account, q))
+
+    def test_no_account_widens_its_reach(self):
+        """No grant option, and no view of its own over a table it cannot read."""
+        for account in ACCOUNTS:
+            for q in ("GRANT SELECT ON prospea.session TO '%s'@'localhost'" % account,
+                      "GRANT SELECT (ip) ON prospea.session TO '%s'@'localhost'" % account,
+                      "CREATE VIEW my_everything AS SELECT 1",
+                      "DROP VIEW my_session"):
+                self.assertEqual(self.denied(account, q), ER_TABLEACCESS_DENIED, (account, q))
+
+
+class ThroughTheApi(Fixture, unittest.TestCase):
+    def test_foreign_session_id_is_not_found(self):
+        b_sessions = self.session_ids(self.b_id)
+        r = self.a.call("GET", "/api/v1/auth/sessions")
+        self.assertEqual(r.status, 200, r)
+        seen = {int(s["id"]) for s in r.json["items"]}
+        self.assertTrue(seen)
+        self.assertFalse(seen & set(b_sessions), "A sees B's sessions")
+        for sid in b_sessions:
+            r = self.a.call("DELETE", "/api/v1/auth/sessions/%d" % sid)
+            self.assertEqual(r.status, 404, r)
+            self.assertEqual(r.json["code"], "not_found")
+        # Exactly what a session id that does not exist answers: no oracle.
+        r2 = self.a.call("DELETE", "/api/v1/auth/sessions/999999999999")
+        self.assertEqual((r2.status, r2.json["detail"]), (r.status, r.json["detail"]))
+        self.assertEqual(self.b.call("GET", "/api/v1/auth/session").status, 200)
+        self.assertEqual(self.b2.call("GET", "/api/v1/auth/session").status, 200)
+        self.assertEqual(t.sql("SELECT COUNT(*) FROM session WHERE user_id = %s "
+                               "AND revoked_at IS NOT NULL", (self.b_id,))[0][0], 0)
+
+
+if __name__ == "__main__":
+    t.main()
