@@ -142,9 +142,11 @@ static const char *const auth_sql[AS__MAX] = {
 	    "WHERE revoked_at IS NULL AND expires_at > NOW(3) "
 	    "AND last_seen_at > NOW(3) - INTERVAL ? SECOND AND id < ? "
 	    "ORDER BY id DESC LIMIT ?",
+	/* Only a live session can be revoked: the list shows no other. */
 	[AS_MY_SESSION_REVOKE] =
 	    "UPDATE my_session SET revoked_at = NOW(3) "
-	    "WHERE id = ? AND revoked_at IS NULL",
+	    "WHERE id = ? AND revoked_at IS NULL AND expires_at > NOW(3) "
+	    "AND last_seen_at > NOW(3) - INTERVAL ? SECOND",
 	[AS_MY_SESSIONS_REVOKE_OTHERS] =
 	    "UPDATE my_session SET revoked_at = NOW(3) "
 	    "WHERE id <> ? AND revoked_at IS NULL",

@@ -188,7 +188,8 @@ auth_logout(struct req *r)
 {
 	int	 rc;
 
-	rc = db_exec(r->db, AS_MY_SESSION_REVOKE, DB_ARGS(DB_INT(r->sess->id)));
+	rc = db_exec(r->db, AS_MY_SESSION_REVOKE, DB_ARGS(DB_INT(r->sess->id),
+	    DB_INT(r->conf->session_idle)));
 	if (rc == DB_ERR || rc == DB_DOWN)
 		return resp_db(r, rc);
 	sess_cookie_clear(r);
@@ -250,7 +251,8 @@ auth_session_revoke(struct req *r)
 
 	if (id == 0)
 		return resp_db(r, DB_NONE);
-	rc = db_exec(r->db, AS_MY_SESSION_REVOKE, DB_ARGS(DB_INT(id)));
+	rc = db_exec(r->db, AS_MY_SESSION_REVOKE, DB_ARGS(DB_INT(id),
+	    DB_INT(r->conf->session_idle)));
 	if (rc != DB_OK)
 		return resp_db(r, rc);
 	if ((rc = auth_event(r, r->sess->user_id, "session_revoked")) != DB_OK)

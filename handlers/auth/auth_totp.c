@@ -158,10 +158,14 @@ auth_totp_code_or_reply(struct req *r, const char *code, int want_enabled,
 		*status = resp_db(r, rc);
 		return 0;
 	}
-	if (ctlen == 0 || enabled != want_enabled) {
-		*status = resp_problem(r, 409, want_enabled ? "totp_disabled" :
-		    "totp_not_set_up", want_enabled ?
-		    "The second factor is not on." :
+	if (enabled != want_enabled) {
+		*status = resp_problem(r, 409, enabled ? "totp_enabled" :
+		    "totp_disabled", enabled ? "The second factor is already on." :
+		    "The second factor is not on.");
+		return 0;
+	}
+	if (ctlen == 0) {
+		*status = resp_problem(r, 409, "totp_not_set_up",
 		    "Start with POST /api/v1/auth/totp/setup.");
 		return 0;
 	}

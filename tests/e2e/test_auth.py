@@ -313,6 +313,17 @@ class Sessions(unittest.TestCase):
         self.assertEqual(r.status, 204)
         self.assertIsNone(c.token, "revoking the current session clears the cookie")
 
+    def test_expired_sessions_cannot_be_revoked(self):
+        c, addr = t.logged_in()
+        other = t.Client()
+        self.assertEqual(other.login(addr, PW).status, 200)
+        theirs = [i for i in c.call("GET", "/api/v1/auth/sessions").json["items"]
+                  if not i["current"]][0]
+        t.sql("UPDATE session SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE id = %s",
+              (theirs["id"],))
+        self.assertEqual(c.call("DELETE", "/api/v1/auth/sessions/" + theirs["id"]).status, 404,
+                         "what the list does not show does not exist")
+
     def test_paging(self):
         c, addr = t.logged_in()
         for _ in range(3):
@@ -403,6 +414,13 @@ class Throttling(unittest.TestCase):
 
 
 class Totp(unittest.TestCase):
+    def test_enable_needs_setup(self):
+        c, _ = t.logged_in()
+        r = c.call("POST", "/api/v1/auth/totp/enable", {"code": "123456"})
+        self.assertEqual((r.status, r.json["code"]), (409, "totp_not_set_up"))
+        r = c.call("POST", "/api/v1/auth/totp/disable", {"password": PW, "code": "123456"})
+        self.assertEqual((r.status, r.json["code"]), (409, "totp_disabled"))
+
     def test_setup_enable_login_disable(self):
         c, addr = t.logged_in()
         r = c.call("POST", "/api/v1/auth/totp/setup")
@@ -419,7 +437,10 @@ class Totp(unittest.TestCase):
         self.assertEqual(r.json["code"], "totp_invalid")
         r = c.call("POST", "/api/v1/auth/totp/enable", {"code": t.totp_code(secret)})
         self.assertEqual(r.status, 204, r)
-        self.assertEqual(c.call("POST", "/api/v1/auth/totp/setup").status, 409)
+        r = c.call("POST", "/api/v1/auth/totp/setup")
+        self.assertEqual((r.status, r.json["code"]), (409, "totp_enabled"))
+        r = c.call("POST", "/api/v1/auth/totp/enable", {"code": t.totp_code(secret)})
+        self.assertEqual((r.status, r.json["code"]), (409, "totp_enabled"))
 
         r = t.Client().login(addr, PW)
         self.assertEqual(r.status, 401)
