@@ -48,6 +48,7 @@ static const char sql_select_log[] =
 static const char sql_insert_log[] =
     "INSERT INTO schema_migration (name, sha256, applied_at) "
     "VALUES (?, ?, UTC_TIMESTAMP(3))";
+static const char sql_utc[] = "SET time_zone = '+00:00'";
 static const char sql_password[] =
     "ALTER USER '%s'@'localhost' IDENTIFIED VIA unix_socket "
     "OR mysql_native_password USING PASSWORD('%s')";
@@ -361,7 +362,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "prospea-migrate: %s\n", mysql_error(my));
 		goto out;
 	}
-	if (migrate_exec(my, "SET time_zone = '+00:00'") == -1 ||
+	if (migrate_exec(my, sql_utc) == -1 ||
 	    (!dry && migrate_exec(my, sql_create_log) == -1))
 		goto out;
 	if (migrate_run(my, dir, dry) == -1)
