@@ -169,7 +169,7 @@ app_main(int argc, char *argv[], const struct app *app)
 	enum log_level		 lvl;
 	const char		*cfile = NULL;
 	char			 prog[64];
-	int			 i, check = 0, status;
+	int			 i, check = 0, status, rc = 0;
 
 	snprintf(prog, sizeof(prog), "prospea-%s", app->name);
 	for (i = 1; i < argc; i++) {
@@ -235,7 +235,9 @@ app_main(int argc, char *argv[], const struct app *app)
 		if (FCGX_Accept_r(&fr) < 0) {
 			if (app_stop || errno == EINTR)
 				continue;
+			/* Not ours to fix: the supervisor starts a fresh child. */
 			log_err("FCGX_Accept_r failed: %s", strerror(errno));
+			rc = 1;
 			break;
 		}
 		status = req_init(&r, &fr, arena, &conf, db);
@@ -263,5 +265,5 @@ app_main(int argc, char *argv[], const struct app *app)
 	db_free(db);
 	secret_fini();
 	conf_free(&conf);
-	return 0;
+	return rc;
 }
