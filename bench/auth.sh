@@ -18,6 +18,7 @@ export PROSPEA_VAR=$ROOT/var/bench PROSPEA_KIND=bench PROSPEA_PORT=18180
 export PROSPEA_SMTP_PORT=12625 PROSPEA_SMTPS_PORT=12665
 export PROSPEA_AUTH_RATE=1000000r/s PROSPEA_CHILDREN=${PROSPEA_CHILDREN:-4}
 URL=http://127.0.0.1:$PROSPEA_PORT
+command -v wrk >/dev/null || { echo "bench/auth.sh needs wrk: apt-get install wrk" >&2; exit 1; }
 cd "$ROOT"
 ./dev up >/dev/null
 trap './dev down >/dev/null' EXIT

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -374,6 +375,10 @@ conf_load(struct conf *c, const char *path, const char *db_user_default)
 	c->path = conf_strdup(path);
 	if (conf_file(c, path, must) == -1)
 		rc = -1;
+	if (!must && access(path, F_OK) == -1)
+		fprintf(stderr, "%s: no configuration file there (give one with -c "
+		    "or PROSPEA_CONF); using defaults and PROSPEA_* variables\n",
+		    path);
 	for (k = conf_keys; k->name != NULL; k++) {
 		snprintf(env, sizeof(env), "PROSPEA_%s", k->name);
 		for (p = env; *p != '\0'; p++)

@@ -31,9 +31,14 @@ POLICY = "2026-01"
 
 
 def main():
-    """unittest.main(), or exit 77 (skip) when there is no stack to test."""
-    if not URL:
-        print("PROSPEA_TEST_URL is not set: run through ./dev test", file=sys.stderr)
+    """unittest.main(), or exit 77 (skip) when there is no test stack: all of
+    PROSPEA_TEST_URL, _VAR, _ROOT and _CONF are needed (./dev test sets them);
+    half a description of a stack would point the tests at the wrong one."""
+    missing = [n for n in ("URL", "VAR", "ROOT", "CONF")
+               if not os.environ.get("PROSPEA_TEST_" + n)]
+    if missing:
+        print("PROSPEA_TEST_%s not set: run through ./dev test" % ", _".join(missing),
+              file=sys.stderr)
         sys.exit(77)
     unittest.main(verbosity=2)
 
