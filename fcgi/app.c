@@ -48,15 +48,35 @@ app_json_free(void *p)
 	}
 }
 
-static int
+/*
+ * 1 if ctype is application/json (RFC 8259 section 11), with at most a
+ * charset parameter, which must then be UTF-8: "application/json",
+ * "application/json; charset=utf-8". Anything else is answered 415.
+ */
+int
 app_is_json(const char *ctype)
 {
-	size_t	 n = strlen("application/json");
+	static const char type[] = "application/json";
+	const char	*p;
+	size_t		 n = sizeof(type) - 1;
 
-	/* application/json, optionally with parameters such as charset=utf-8 */
-	if (ctype == NULL || strncasecmp(ctype, "application/json", n) != 0)
+	if (ctype == NULL || strncasecmp(ctype, type, n) != 0)
 		return 0;
-	return ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ';
+	p = ctype + n;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return 1;
+	if (*p++ != ';')
+		return 0;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strncasecmp(p, "charset=", 8) != 0)
+		return 0;
+	p += 8;
+	if (*p == '"')
+		return strcasecmp(p, "\"utf-8\"") == 0;
+	return strcasecmp(p, "utf-8") == 0;
 }
 
 /* Runs one request through the pipeline; returns the status written. */

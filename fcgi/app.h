@@ -36,4 +36,11 @@ struct app {
  */
 int	 app_main(int argc, char *argv[], const struct app *app);
 
+/*
+ * 1 if a Content-Type value is JSON the handlers read: application/json,
+ * with no parameter but an optional charset=utf-8 (RFC 8259 section 8.1:
+ * JSON exchanged between systems is UTF-8).
+ */
+int	 app_is_json(const char *ctype);
+
 #endif

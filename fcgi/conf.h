@@ -40,12 +40,16 @@ struct conf {
 	long		 pwhash_mem;		/* bytes */
 	char		*common_passwords[CONF_LIST_MAX];
 	size_t		 common_passwords_n;
-	long		 throttle_account_max;	/* failures per window */
+	long		 throttle_account_max;	/* failures per window, account + address */
+	long		 throttle_account_global_max; /* failures per window, account */
 	long		 throttle_ip_max;	/* failures per window */
+	long		 throttle_signup_ip_max; /* sign-ups per hour per address */
 	long		 throttle_window;	/* seconds */
 	long		 throttle_block;	/* seconds, first block */
 	long		 throttle_block_max;	/* seconds */
 	char		*totp_issuer;
+	long		 hash_slots;		/* concurrent password hashes per host */
+	char		*run_dir;		/* this host's lock files */
 
 	char		*smtp_url;
 	enum smtp_security smtp_security;

@@ -69,10 +69,13 @@ struct db {
 	int		 in_tx;
 	uint64_t	 last_id;
 	uint64_t	 affected;
-	uint64_t	 user;
+	uint64_t	 user;		/* tenant set on this connection */
+	uint64_t	 want_user;	/* tenant of the request, kept across reconnects */
 	unsigned int	 errnum;
 	char		*password;
 };
+
+static int	db_run(struct db *, struct db_stmt *, const struct db_arg *, size_t);
 
 /* Index of internal statement i in db->stmts. */
 #define DBI(db, i)	(&(db)->stmts[(db)->nstmts - DBI__MAX + (i)])
@@ -224,6 +227,15 @@ db_connect(struct db *db)
 	}
 	db->up = 1;
 	db->errnum = 0;
+	/*
+	 * A reconnect in the middle of a request: the new connection gets the
+	 * request's tenant again, or a retried read through a my_* view would
+	 * quietly see nothing.
+	 */
+	if (db->want_user != 0 && db_user_set(db, db->want_user) != DB_OK) {
+		db_disconnect(db);
+		return DB_DOWN;
+	}
 	return DB_OK;
 }
 
@@ -616,9 +628,11 @@ db_user_set(struct db *db, uint64_t user_id)
 {
 	int	 rc;
 
-	rc = db_exec(db, db->nstmts - DBI__MAX + DBI_USER_SET,
-	    DB_ARGS(DB_INT(user_id)));
-	if (rc == DB_OK || rc == DB_NONE) {
+	db->want_user = user_id;
+	if (!db->up)
+		return db_ensure(db);	/* connecting sets want_user */
+	rc = db_run(db, DBI(db, DBI_USER_SET), DB_ARGS(DB_INT(user_id)));
+	if (rc == DB_OK) {
 		db->user = user_id;
 		return DB_OK;
 	}
@@ -629,6 +643,7 @@ void
 db_user_mark(struct db *db, uint64_t user_id)
 {
 	db->user = user_id;
+	db->want_user = user_id;
 }
 
 uint64_t
@@ -642,6 +657,7 @@ db_user_clear(struct db *db)
 {
 	int	 rc;
 
+	db->want_user = 0;
 	if (db->user == 0 || !db->up) {
 		db->user = 0;
 		return DB_OK;

@@ -6,7 +6,10 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <idn2.h>
 
 #include "email.h"
 #include "query.h"
@@ -139,11 +142,37 @@ email_valid(const char *s)
 	    email_domain_ok(at + 1, len - (size_t)(at - s) - 1);
 }
 
+int
+email_ascii(char *out, size_t outlen, const char *s)
+{
+	const char	*at = strrchr(s, '@');
+	char		*dom = NULL;
+	size_t		 llen;
+	int		 n;
+
+	if (at == NULL)
+		return -1;
+	llen = (size_t)(at - s);
+	for (n = 0; n < (int)llen; n++)
+		if ((unsigned char)s[n] >= 0x80)
+			return -1;
+	if (idn2_to_ascii_8z(at + 1, &dom, IDN2_NFC_INPUT |
+	    IDN2_NONTRANSITIONAL) != IDN2_OK)
+		return -1;
+	n = snprintf(out, outlen, "%.*s@%s", (int)llen, s, dom);
+	idn2_free(dom);
+	return n < 0 || (size_t)n >= outlen || (size_t)n > EMAIL_MAX ? -1 : 0;
+}
+
 void
 email_key(char *out, const char *s)
 {
+	char	 ascii[EMAIL_MAX + 1];
 	size_t	 i;
 
+	/* Non-ASCII local parts keep their bytes; only ASCII folds. */
+	if (email_ascii(ascii, sizeof(ascii), s) == 0)
+		s = ascii;
 	for (i = 0; s[i] != '\0' && i < EMAIL_MAX; i++)
 		out[i] = (char)tolower((unsigned char)s[i]);
 	out[i] = '\0';

@@ -19,10 +19,20 @@
 int	email_valid(const char *s);
 
 /*
- * The comparison key of a valid address: ASCII letters folded to lower
- * case everywhere, written to out (room for EMAIL_MAX + 1). Two addresses
- * with the same key are treated as the same mailbox.
+ * The comparison key of a valid address, written to out (room for
+ * EMAIL_MAX + 1): the domain in A-labels (so exémple.fr and
+ * xn--exmple-cua.fr are one mailbox) and ASCII letters folded to lower
+ * case everywhere. Two addresses with the same key are one mailbox.
  */
 void	email_key(char *out, const char *s);
+
+/*
+ * The address as SMTP carries it without the SMTPUTF8 extension: the
+ * domain converted to A-labels (IDNA2008 with UTS #46 non-transitional
+ * mapping, by libidn2), the local part as is. out has room for
+ * EMAIL_MAX + 1. 0, or -1 when the local part is not ASCII or the domain
+ * does not convert (RFC 6531 section 3.2: such mail needs SMTPUTF8).
+ */
+int	email_ascii(char *out, size_t outlen, const char *s);
 
 #endif

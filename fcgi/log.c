@@ -44,14 +44,25 @@ log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
-/* Appends s JSON-escaped to buf at *off, never past cap (truncates). */
+/*
+ * Appends at most max bytes of s, JSON-escaped, to buf at *off. Callers
+ * size buf for the worst case (6 bytes per input byte), so the line's
+ * closing characters always fit and every line stays valid JSON; a cut
+ * never splits a UTF-8 sequence.
+ */
 static void
-log_esc(char *buf, size_t cap, size_t *off, const char *s)
+log_esc(char *buf, size_t cap, size_t *off, const char *s, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char	  c;
+	size_t		  n = strlen(s);
 
-	for (; *s != '\0' && *off + 7 < cap; s++) {
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (; n > 0 && *off + 7 < cap; s++, n--) {
 		c = (unsigned char)*s;
 		if (c == '"' || c == '\\') {
 			buf[(*off)++] = '\\';
@@ -95,7 +106,7 @@ log_head(char *buf, size_t cap, size_t *off, enum log_level lvl)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	log_put(buf, cap, off, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"prog\":\"",
 	    when, ts.tv_nsec / 1000000L, log_names[lvl]);
-	log_esc(buf, cap, off, log_prog);
+	log_esc(buf, cap, off, log_prog, 64);
 	log_put(buf, cap, off, "\",\"pid\":%ld", (long)getpid());
 }
 
@@ -122,7 +133,7 @@ log_write(char *buf, size_t cap, size_t off)
 void
 log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	char	 buf[2048], text[1536];
+	char	 buf[8192], text[1024];
 	size_t	 off = 0;
 	va_list	 ap;
 
@@ -133,7 +144,7 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	va_end(ap);
 	log_head(buf, sizeof(buf), &off, lvl);
 	log_put(buf, sizeof(buf), &off, ",\"msg\":\"");
-	log_esc(buf, sizeof(buf), &off, text);
+	log_esc(buf, sizeof(buf), &off, text, sizeof(text));
 	log_put(buf, sizeof(buf), &off, "\"");
 	log_write(buf, sizeof(buf), off);
 }
@@ -142,18 +153,19 @@ void
 log_request(const char *req_id, const char *method, const char *route,
     int status, double ms, uint64_t user_id)
 {
-	char	 buf[1024];
+	char	 buf[4096];
 	size_t	 off = 0;
 
 	if (LOGL_INFO < log_min)
 		return;
+	/* Method and route are the client's or ours: both bounded. */
 	log_head(buf, sizeof(buf), &off, LOGL_INFO);
 	log_put(buf, sizeof(buf), &off, ",\"req\":\"");
-	log_esc(buf, sizeof(buf), &off, req_id);
+	log_esc(buf, sizeof(buf), &off, req_id, 32);
 	log_put(buf, sizeof(buf), &off, "\",\"method\":\"");
-	log_esc(buf, sizeof(buf), &off, method);
+	log_esc(buf, sizeof(buf), &off, method, 16);
 	log_put(buf, sizeof(buf), &off, "\",\"route\":\"");
-	log_esc(buf, sizeof(buf), &off, route);
+	log_esc(buf, sizeof(buf), &off, route, 200);
 	log_put(buf, sizeof(buf), &off,
 	    "\",\"status\":%d,\"ms\":%.3f,\"user\":%llu",
 	    status, ms, (unsigned long long)user_id);

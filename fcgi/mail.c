@@ -278,7 +278,7 @@ char *
 mail_build(const struct mail_msg *m)
 {
 	struct mbuf	 b = { NULL, 0, 0 };
-	char		 from[EMAIL_MAX + 1], date[64], *s;
+	char		 from[EMAIL_MAX + 1], to[EMAIL_MAX + 1], date[64], *s;
 	const char	*dom;
 	time_t		 now = time(NULL);
 	struct tm	 tm;
@@ -290,7 +290,8 @@ mail_build(const struct mail_msg *m)
 	if (mail_has_crlf(m->from) || mail_has_crlf(m->to) ||
 	    mail_has_crlf(m->subject) || mail_has_crlf(m->reply_to) ||
 	    mail_has_crlf(m->msgid) || mail_addr(m->from, from, sizeof(from)) ||
-	    !email_valid(m->to) || (m->reply_to != NULL && !email_valid(m->reply_to)))
+	    !email_valid(m->to) || (m->reply_to != NULL && !email_valid(m->reply_to)) ||
+	    email_ascii(to, sizeof(to), m->to) == -1)
 		return NULL;
 	dom = strrchr(from, '@') + 1;
 	gmtime_r(&now, &tm);
@@ -302,7 +303,7 @@ mail_build(const struct mail_msg *m)
 	mbuf_puts(&b, "From: ");
 	mail_from_header(&b, m->from, from);
 	mbuf_puts(&b, "\r\nTo: ");
-	mbuf_puts(&b, m->to);
+	mbuf_puts(&b, to);
 	if (m->reply_to != NULL) {
 		mbuf_puts(&b, "\r\nReply-To: ");
 		mbuf_puts(&b, m->reply_to);
@@ -389,7 +390,13 @@ mail_send(struct mail_conn *c, const char *from_addr, const char *to_addr,
 	CURLcode		 rc;
 
 	ebuf[0] = '\0';
-	snprintf(env, sizeof(env), "<%s>", to_addr);
+	if (email_ascii(env + 1, sizeof(env) - 2, to_addr) == -1) {
+		snprintf(err, errlen, "the address needs SMTPUTF8, which is not "
+		    "supported: %s", to_addr);
+		return MAIL_PERMFAIL;
+	}
+	env[0] = '<';
+	strcat(env, ">");
 	if ((rcpt = curl_slist_append(NULL, env)) == NULL)
 		abort();
 	snprintf(env, sizeof(env), "<%s>", from_addr);

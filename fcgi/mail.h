@@ -26,8 +26,10 @@ struct mail_msg {
  * when not ASCII), Date (RFC 5322 section 3.3), Message-ID on the sender's
  * domain, MIME-Version, text/plain UTF-8 in quoted-printable (RFC 2045
  * section 6.7), so every line is CRLF-terminated and under 78 bytes.
+ * The To header carries the address with an A-label domain (email_ascii()).
  * Returns an owned string (free()), or NULL if a header value holds CR or
- * LF or an address is malformed (header injection is refused, not cleaned).
+ * LF or an address is malformed or needs SMTPUTF8 (header injection is
+ * refused, not cleaned).
  */
 char	*mail_build(const struct mail_msg *m);
 

@@ -6,15 +6,22 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
 #include "passwd.h"
 
+#define PASSWD_SLOTS_MAX	64
+
+static int			 passwd_slot_fd[PASSWD_SLOTS_MAX];
+static size_t			 passwd_nslots;
 static unsigned long long	 passwd_ops;
 static size_t			 passwd_mem;
 static char			 passwd_dummy[PASSWD_HASH_MAX];
@@ -72,12 +79,41 @@ passwd_load(const char *path)
 	return 0;
 }
 
+/* Takes a free hashing slot: its index, or -1 when all are busy. */
+static int
+passwd_slot_take(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < passwd_nslots; i++)
+		if (flock(passwd_slot_fd[i], LOCK_EX | LOCK_NB) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+passwd_slot_give(int i)
+{
+	if (i >= 0)
+		flock(passwd_slot_fd[i], LOCK_UN);
+}
+
 int
 passwd_init(const struct conf *c)
 {
-	char	 pw[32];
+	char	 pw[32], path[4096];
 	size_t	 i;
 
+	for (i = 0; i < (size_t)c->hash_slots && i < PASSWD_SLOTS_MAX; i++) {
+		snprintf(path, sizeof(path), "%s/pwhash-%zu.lock", c->run_dir, i);
+		if ((passwd_slot_fd[i] = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
+		    0600)) == -1) {
+			log_err("hashing slot %s: %s (run_dir must be writable)",
+			    path, strerror(errno));
+			return -1;
+		}
+		passwd_nslots = i + 1;
+	}
 	passwd_ops = (unsigned long long)c->pwhash_ops;
 	passwd_mem = (size_t)c->pwhash_mem;
 	for (i = 0; i < c->common_passwords_n; i++)
@@ -98,22 +134,32 @@ passwd_init(const struct conf *c)
 int
 passwd_hash(char out[PASSWD_HASH_MAX], const char *pw)
 {
-	return crypto_pwhash_str(out, pw, strlen(pw), passwd_ops, passwd_mem) ==
+	int	 slot = -1, rc;
+
+	if (passwd_nslots > 0 && (slot = passwd_slot_take()) == -1)
+		return PASSWD_BUSY;
+	rc = crypto_pwhash_str(out, pw, strlen(pw), passwd_ops, passwd_mem) ==
 	    0 ? 0 : -1;
+	passwd_slot_give(slot);
+	return rc;
 }
 
 int
 passwd_verify(const char *hash, const char *pw)
 {
-	int	 rc;
+	int	 slot = -1, rc;
 
+	if (passwd_nslots > 0 && (slot = passwd_slot_take()) == -1)
+		return PASSWD_BUSY;
 	if (hash == NULL) {
 		/* Same work as a real check; its result is meaningless. */
 		rc = crypto_pwhash_str_verify(passwd_dummy, pw, strlen(pw));
 		(void)rc;
-		return 0;
-	}
-	return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+		rc = 0;
+	} else
+		rc = crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+	passwd_slot_give(slot);
+	return rc;
 }
 
 int

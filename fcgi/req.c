@@ -144,6 +144,15 @@ req_init(struct req *r, FCGX_Request *f, struct arena *a, const struct conf *c,
 	    &r->nquery) == -1)
 		return 400;
 
+	/*
+	 * Headers that decide on security must be unambiguous: a browser never
+	 * sends two, so two is a forged or broken request.
+	 */
+	if (req_env_count(r, "HTTP_ORIGIN") > 1 ||
+	    req_env_count(r, "HTTP_X_CSRF_TOKEN") > 1 ||
+	    req_env_count(r, "CONTENT_TYPE") > 1 ||
+	    req_env_count(r, "HTTP_CONTENT_TYPE") > 1)
+		return 400;
 	r->remote_addr = (v = req_env(r, "REMOTE_ADDR")) != NULL ? v : "";
 	r->user_agent = req_clean(a, req_env(r, "HTTP_USER_AGENT"),
 	    REQ_UA_MAX);

@@ -17,6 +17,7 @@
 #include "query.h"
 #include "req.h"
 #include "resp.h"
+#include "route.h"
 
 struct reason {
 	int		 status;
@@ -203,6 +204,10 @@ resp_db(struct req *r, int rc)
 		return resp_retry(r, 503, 5, "unavailable",
 		    "The service is briefly unavailable. Try again shortly.");
 	default:
+		/* The answer says it was logged: make it true, once, here. */
+		log_err("%s %s: internal error (db errno %u)", r->method_str,
+		    r->route != NULL ? r->route->pattern : r->path,
+		    r->db != NULL ? db_errno(r->db) : 0);
 		return resp_problem(r, 500, "internal",
 		    "Something went wrong on our side. It has been logged.");
 	}

@@ -26,6 +26,7 @@ enum auth_stmt {
 	AS_USER_TOTP_STEP,
 	AS_ACCEPT_INSERT,
 	AS_TOKEN_INSERT,
+	AS_TOKEN_PEEK,
 	AS_TOKEN_LOCK,
 	AS_TOKEN_USE,
 	AS_TOKENS_EXPIRE,
@@ -55,7 +56,7 @@ enum { LI_EMAIL, LI_PASSWORD, LI_TOTP, LI__MAX };
 enum { FG_EMAIL, FG__MAX };
 enum { RS_TOKEN, RS_PASSWORD, RS__MAX };
 enum { CH_CURRENT, CH_NEW, CH__MAX };
-enum { CO_CODE, CO__MAX };
+enum { EN_CODE, EN_PASSWORD, EN__MAX };
 enum { DI_PASSWORD, DI_CODE, DI__MAX };
 
 /* One-time link lifetimes (issue #2): verification 48 h, reset 1 h. */
@@ -79,7 +80,7 @@ int	auth_totp_setup(struct req *);
 int	auth_totp_enable(struct req *);
 int	auth_totp_disable(struct req *);
 
-/* Start-up: password lists, dummy hash, liboath. */
+/* Start-up: password lists, hashing slots, dummy hash, liboath. */
 int	auth_init(const struct conf *, struct db *);
 
 /*
@@ -89,22 +90,43 @@ int	auth_init(const struct conf *, struct db *);
 int	auth_event(struct req *r, uint64_t user_id, const char *kind);
 
 /*
- * Creates a one-time token of kind ("verify_email", "password_reset") for
- * user_id, valid ttl seconds; writes the token's text to out. A db.h code.
- */
-int	auth_token_new(struct req *r, uint64_t user_id, const char *kind,
-	    long ttl, char out[44]);
-
-/*
  * Consumes a one-time token (in the caller's transaction): DB_OK with
  * *user_id set when it is valid, unused and unexpired; DB_NONE otherwise.
  */
 int	auth_token_take(struct db *db, const char *token, const char *kind,
 	    uint64_t *user_id);
 
+/* Answers 503 + Retry-After: every password-hashing slot is busy (passwd.h). */
+int	auth_busy(struct req *r);
+
+/*
+ * Failed-sign-in counters of one attempt (throttle.h): the account from
+ * this client address (throttle_account_max, strict), the account from
+ * anywhere (throttle_account_global_max, loose, so that nobody can lock
+ * an account from a few addresses), and the client address
+ * (throttle_ip_max).
+ */
+struct auth_keys {
+	unsigned char	 pair[32];
+	unsigned char	 account[32];
+	unsigned char	 ip[32];
+};
+
+/* The keys for an e-mail address (any form) and the request's client. */
+void	auth_keys(struct req *r, const char *email, struct auth_keys *k);
+
+/* 1 if any key is blocked: the 429 (or a db error) is written, *status holds it. */
+int	auth_blocked_or_reply(struct req *r, const struct auth_keys *k, int *status);
+
+/* Counts one failure against every key. A db.h code. */
+int	auth_failed(struct req *r, const struct auth_keys *k);
+
+/* Forgets the account's counters after a success. A db.h code. */
+int	auth_succeeded(struct req *r, const struct auth_keys *k);
+
 /*
  * Checks the signed-in user's password again before a sensitive change.
- * 1 when it matches; otherwise the answer (401, 429, 5xx) is written,
+ * 1 when it matches; otherwise the answer (401, 429, 503, 5xx) is written,
  * *status holds it and 0 is returned. Failures count like failed logins.
  */
 int	auth_recheck_or_reply(struct req *r, const char *pw, int *status);
@@ -120,13 +142,17 @@ enum auth_mail {
 };
 
 /*
- * Queues mail kind to addr for user_id; link is the token to embed (or
- * NULL). At most AUTH_MAILS_PER_HOUR per address: past that the message is
- * dropped without a trace in the answer, so the answer says nothing about
- * the address. A db.h code.
+ * Queues mail kind to addr for user_id, creating first the one-time
+ * token its link needs (auth_mail.c says which). Mail that anyone can
+ * trigger counts against the address's hourly budget
+ * (AUTH_MAILS_PER_HOUR): past it nothing is created or sent and the
+ * caller answers as usual, so the answer says nothing about the address.
+ * Security notices are always sent. first_name appears only in mail to
+ * verified addresses, so a stranger cannot put words in Prospea's mail to
+ * someone else. A db.h code.
  */
 int	auth_mail(struct req *r, enum auth_mail kind, uint64_t user_id,
-	    const char *addr, const char *first_name, const char *token);
+	    const char *addr, const char *first_name);
 
 /* TOTP (auth_totp.c). */
 int	auth_totp_check(const unsigned char *secret, size_t len, const char *code,

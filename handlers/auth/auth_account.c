@@ -1,17 +1,22 @@
 /*
  * Accounts: sign-up, address verification, forgotten password, reset and
  * change. Answers that could tell whether an address has an account
- * (sign-up, forgot) are the same for every address, and do the same
- * expensive work (an Argon2id hash) either way.
+ * (sign-up, forgot) are the same for every address, and do comparable
+ * work either way (an Argon2id hash for sign-up, a padded duration for
+ * forgot). Password hashing waits for nothing: a guessed token or a
+ * refused password is answered before any hash is computed.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <liboath/oath.h>
 #include <sodium.h>
 
+#include "arena.h"
 #include "auth.h"
 #include "conf.h"
 #include "email.h"
@@ -22,6 +27,9 @@
 #include "secret.h"
 #include "sess.h"
 #include "throttle.h"
+
+/* Shortest answer to a forgotten-password request, milliseconds (see auth_password_forgot). */
+#define AUTH_FORGOT_MS	40
 
 int
 auth_init(const struct conf *c, struct db *db)
@@ -42,15 +50,10 @@ auth_event(struct req *r, uint64_t user_id, const char *kind)
 }
 
 int
-auth_token_new(struct req *r, uint64_t user_id, const char *kind, long ttl,
-    char out[SECRET_TOKEN_LEN + 1])
+auth_busy(struct req *r)
 {
-	unsigned char	 hash[32];
-
-	secret_token(out);
-	secret_token_hash(hash, out, SECRET_TOKEN_LEN);
-	return db_exec(r->db, AS_TOKEN_INSERT, DB_ARGS(DB_INT(user_id),
-	    DB_TEXT(kind), DB_BLOB(hash, sizeof(hash)), DB_INT(ttl)));
+	return resp_retry(r, 503, 1, "busy",
+	    "Too many sign-ins at this moment: try again in a second.");
 }
 
 int
@@ -70,6 +73,16 @@ auth_token_take(struct db *db, const char *token, const char *kind,
 	*user_id = (uint64_t)db_int(db, 1);
 	db_done(db);
 	return db_exec(db, AS_TOKEN_USE, DB_ARGS(DB_INT(id)));
+}
+
+/* Expires the user's unused tokens of kind. A db.h code. */
+static int
+auth_tokens_expire(struct db *db, uint64_t user_id, const char *kind)
+{
+	int	 rc;
+
+	rc = db_exec(db, AS_TOKENS_EXPIRE, DB_ARGS(DB_INT(user_id), DB_TEXT(kind)));
+	return rc == DB_NONE ? DB_OK : rc;
 }
 
 /* Answers a weak new password (422) and returns 1; 0 when it is fine. */
@@ -101,7 +114,7 @@ auth_signup_tx(struct db *db, void *arg)
 {
 	struct signup	*su = arg;
 	struct req	*r = su->r;
-	char		 token[SECRET_TOKEN_LEN + 1], first[101];
+	const char	*first, *stored;
 	uint64_t	 uid;
 	int		 rc, verified;
 
@@ -110,17 +123,19 @@ auth_signup_tx(struct db *db, void *arg)
 		/* The address has an account: tell its owner, not the caller. */
 		uid = (uint64_t)db_int(db, 0);
 		verified = db_int(db, 2) != 0;
-		snprintf(first, sizeof(first), "%s", db_str(db, 7));
+		stored = arena_strdup(r->arena, db_str(db, 6));
+		first = arena_strdup(r->arena, db_str(db, 7));
 		db_done(db);
 		if (verified)
-			return auth_mail(r, AM_SIGNUP_EXISTS, uid, su->email, first,
-			    NULL);
-		if ((rc = auth_token_new(r, uid, "password_reset", AUTH_VERIFY_TTL,
-		    token)) != DB_OK)
+			return auth_mail(r, AM_SIGNUP_EXISTS, uid, stored, first);
+		/*
+		 * Not verified yet: whoever signed up first may not own the
+		 * mailbox. Earlier confirmation links stop working; the owner
+		 * gets a link to choose the password, which also confirms.
+		 */
+		if ((rc = auth_tokens_expire(db, uid, "verify_email")) != DB_OK)
 			return rc;
-		rc = auth_mail(r, AM_SIGNUP_UNVERIFIED, uid, su->email, first, token);
-		sodium_memzero(token, sizeof(token));
-		return rc;
+		return auth_mail(r, AM_SIGNUP_UNVERIFIED, uid, stored, NULL);
 	}
 	if (rc != DB_NONE)
 		return rc;
@@ -135,24 +150,40 @@ auth_signup_tx(struct db *db, void *arg)
 		return rc;
 	if ((rc = auth_event(r, uid, "signup")) != DB_OK)
 		return rc;
-	if ((rc = auth_token_new(r, uid, "verify_email", AUTH_VERIFY_TTL,
-	    token)) != DB_OK)
-		return rc;
-	rc = auth_mail(r, AM_VERIFY, uid, su->email, req_str(r, SU_FIRST), token);
-	sodium_memzero(token, sizeof(token));
-	return rc;
+	return auth_mail(r, AM_VERIFY, uid, su->email, NULL);
 }
 
 int
 auth_signup(struct req *r)
 {
 	struct signup	 su;
-	char		 key[EMAIL_MAX + 1], hash[PASSWD_HASH_MAX], detail[160];
+	unsigned char	 ipkey[32];
+	char		 key[EMAIL_MAX + 1], ascii[EMAIL_MAX + 1];
+	char		 hash[PASSWD_HASH_MAX], detail[160];
 	const char	*pw = req_str(r, SU_PASSWORD);
+	long		 wait;
 	int		 rc, status;
 
 	su.r = r;
 	su.email = req_str(r, SU_EMAIL);
+	/* Platform mail goes out without SMTPUTF8: the local part must be ASCII. */
+	if (email_ascii(ascii, sizeof(ascii), su.email) == -1)
+		return resp_unprocessable(r, "email", "email_not_ascii",
+		    "Use an address whose part before the @ is in ASCII letters, "
+		    "digits and signs: others cannot receive our mail yet.");
+	/*
+	 * Sign-up attempts per client address and hour, valid or not: each
+	 * valid one costs a hash and sends a mail.
+	 */
+	throttle_key(ipkey, "signup-ip", r->remote_addr);
+	if ((rc = throttle_wait(r->db, ipkey, &wait)) != DB_OK)
+		return resp_db(r, rc);
+	if (wait > 0)
+		return resp_retry(r, 429, wait, "rate_limited",
+		    "Too many sign-ups from this address: wait before trying again.");
+	if ((rc = throttle_hit(r->db, r->conf, ipkey,
+	    r->conf->throttle_signup_ip_max, 3600, NULL)) != DB_OK)
+		return resp_db(r, rc);
 	email_key(key, su.email);
 	su.email_key = key;
 	rc = db_one(r->db, AS_POLICY_CURRENT, DB_NOARGS);
@@ -170,8 +201,8 @@ auth_signup(struct req *r)
 	if (auth_weak_or_reply(r, "password", pw, su.email, &status))
 		return status;
 	/* Hashed whether or not the address is known: same work, same time. */
-	if (passwd_hash(hash, pw) == -1)
-		return resp_db(r, DB_ERR);
+	if ((rc = passwd_hash(hash, pw)) != 0)
+		return rc == PASSWD_BUSY ? auth_busy(r) : resp_db(r, DB_ERR);
 	su.hash = hash;
 	rc = db_tx(r->db, auth_signup_tx, &su);
 	sodium_memzero(hash, sizeof(hash));
@@ -219,7 +250,8 @@ static int
 auth_forgot_tx(struct db *db, void *arg)
 {
 	struct forgot	*fg = arg;
-	char		 token[SECRET_TOKEN_LEN + 1], first[101], email[EMAIL_MAX + 1];
+	struct req	*r = fg->r;
+	const char	*email, *first;
 	uint64_t	 uid;
 	int		 rc;
 
@@ -229,15 +261,29 @@ auth_forgot_tx(struct db *db, void *arg)
 	if (rc != DB_OK)
 		return rc;
 	uid = (uint64_t)db_int(db, 0);
-	snprintf(email, sizeof(email), "%s", db_str(db, 6));
-	snprintf(first, sizeof(first), "%s", db_str(db, 7));
+	email = arena_strdup(r->arena, db_str(db, 6));
+	first = arena_strdup(r->arena, db_str(db, 7));
 	db_done(db);
-	if ((rc = auth_token_new(fg->r, uid, "password_reset", AUTH_RESET_TTL,
-	    token)) != DB_OK)
-		return rc;
-	rc = auth_mail(fg->r, AM_RESET, uid, email, first, token);
-	sodium_memzero(token, sizeof(token));
-	return rc;
+	return auth_mail(r, AM_RESET, uid, email, first);
+}
+
+/*
+ * Sleeps until the request is ms old. A known address costs a token and
+ * a queued mail more than an unknown one; the padding keeps that out of
+ * the answer's timing (it only holds a child on this rate-limited route).
+ */
+static void
+auth_pad(struct req *r, double ms)
+{
+	double		 left = ms - req_elapsed_ms(r);
+	struct timespec	 ts;
+
+	if (left <= 0)
+		return;
+	ts.tv_sec = (time_t)(left / 1000);
+	ts.tv_nsec = (long)((left - (double)ts.tv_sec * 1000) * 1e6);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
 }
 
 int
@@ -250,7 +296,9 @@ auth_password_forgot(struct req *r)
 	email_key(key, req_str(r, FG_EMAIL));
 	fg.r = r;
 	fg.email_key = key;
-	if ((rc = db_tx(r->db, auth_forgot_tx, &fg)) != DB_OK)
+	rc = db_tx(r->db, auth_forgot_tx, &fg);
+	auth_pad(r, AUTH_FORGOT_MS);
+	if (rc != DB_OK)
 		return resp_db(r, rc);
 	return resp_empty(r, 202);
 }
@@ -266,8 +314,8 @@ auth_reset_tx(struct db *db, void *arg)
 {
 	struct reset	*rs = arg;
 	struct req	*r = rs->r;
-	char		 email[EMAIL_MAX + 1], first[101], key[EMAIL_MAX + 1];
-	unsigned char	 tk[32];
+	struct auth_keys k;
+	const char	*email, *first;
 	uint64_t	 uid;
 	int		 rc;
 
@@ -276,8 +324,8 @@ auth_reset_tx(struct db *db, void *arg)
 		return rc;
 	if ((rc = db_one(db, AS_USER_BY_ID, DB_ARGS(DB_INT(uid)))) != DB_OK)
 		return rc;
-	snprintf(email, sizeof(email), "%s", db_str(db, 0));
-	snprintf(first, sizeof(first), "%s", db_str(db, 1));
+	email = arena_strdup(r->arena, db_str(db, 0));
+	first = arena_strdup(r->arena, db_str(db, 1));
 	db_done(db);
 	if (auth_weak_or_reply(r, "password", req_str(r, RS_PASSWORD), email,
 	    &rs->status))
@@ -285,8 +333,8 @@ auth_reset_tx(struct db *db, void *arg)
 	if ((rc = db_exec(db, AS_USER_RESET_PASSWORD, DB_ARGS(DB_TEXT(rs->hash),
 	    DB_INT(uid)))) != DB_OK)
 		return rc;
-	if ((rc = db_exec(db, AS_TOKENS_EXPIRE, DB_ARGS(DB_INT(uid),
-	    DB_TEXT("password_reset")))) == DB_ERR || rc == DB_DOWN)
+	if ((rc = auth_tokens_expire(db, uid, "password_reset")) != DB_OK ||
+	    (rc = auth_tokens_expire(db, uid, "verify_email")) != DB_OK)
 		return rc;
 	if ((rc = db_exec(db, AS_SESSIONS_REVOKE_ALL, DB_ARGS(DB_INT(uid)))) ==
 	    DB_ERR || rc == DB_DOWN)
@@ -294,22 +342,33 @@ auth_reset_tx(struct db *db, void *arg)
 	if ((rc = auth_event(r, uid, "password_reset")) != DB_OK)
 		return rc;
 	/* Whoever was locked out by failed logins has just proven control. */
-	email_key(key, email);
-	throttle_key(tk, "login-account", key);
-	if ((rc = throttle_clear(db, tk)) != DB_OK)
+	auth_keys(r, email, &k);
+	if ((rc = auth_succeeded(r, &k)) != DB_OK)
 		return rc;
-	return auth_mail(r, AM_PASSWORD_CHANGED, uid, email, first, NULL);
+	return auth_mail(r, AM_PASSWORD_CHANGED, uid, email, first);
 }
 
 int
 auth_password_reset(struct req *r)
 {
 	struct reset	 rs = { r, NULL, 0 };
+	unsigned char	 th[32];
 	char		 hash[PASSWD_HASH_MAX];
+	const char	*tok = req_str(r, RS_TOKEN);
 	int		 rc;
 
-	if (passwd_hash(hash, req_str(r, RS_PASSWORD)) == -1)
-		return resp_db(r, DB_ERR);
+	/* A guessed or spent token costs a lookup, never a hash. */
+	secret_token_hash(th, tok, strlen(tok));
+	rc = db_one(r->db, AS_TOKEN_PEEK, DB_ARGS(DB_BLOB(th, sizeof(th)),
+	    DB_TEXT("password_reset")));
+	db_done(r->db);
+	if (rc == DB_NONE)
+		return resp_problem(r, 400, "invalid_token",
+		    "This link is invalid, already used or expired.");
+	if (rc != DB_OK)
+		return resp_db(r, rc);
+	if ((rc = passwd_hash(hash, req_str(r, RS_PASSWORD))) != 0)
+		return rc == PASSWD_BUSY ? auth_busy(r) : resp_db(r, DB_ERR);
 	rs.hash = hash;
 	rc = db_tx(r->db, auth_reset_tx, &rs);
 	sodium_memzero(hash, sizeof(hash));
@@ -341,37 +400,26 @@ auth_change_tx(struct db *db, void *arg)
 	rc = db_exec(db, AS_MY_SESSIONS_REVOKE_OTHERS, DB_ARGS(DB_INT(r->sess->id)));
 	if (rc == DB_ERR || rc == DB_DOWN)
 		return rc;
+	/* A reset link sent before the change must not undo it. */
+	if ((rc = auth_tokens_expire(db, r->sess->user_id, "password_reset")) !=
+	    DB_OK)
+		return rc;
 	if ((rc = auth_event(r, r->sess->user_id, "password_changed")) != DB_OK)
 		return rc;
 	return auth_mail(r, AM_PASSWORD_CHANGED, r->sess->user_id, r->sess->email,
-	    r->sess->first_name, NULL);
+	    r->sess->first_name);
 }
 
-/*
- * Checks the session user's password (for changes that need it again).
- * 1 when it matches; otherwise answers (401, 429 or a db error), sets
- * *status and returns 0. Failures count against the account like logins,
- * so a stolen session cannot be used to guess the password.
- */
 int
 auth_recheck_or_reply(struct req *r, const char *pw, int *status)
 {
-	unsigned char	 key[32];
-	char		 hash[PASSWD_HASH_MAX], ekey[EMAIL_MAX + 1];
-	long		 wait;
+	struct auth_keys k;
+	char		 hash[PASSWD_HASH_MAX];
 	int		 rc, ok;
 
-	email_key(ekey, r->sess->email);
-	throttle_key(key, "login-account", ekey);
-	if ((rc = throttle_wait(r->db, key, &wait)) != DB_OK) {
-		*status = resp_db(r, rc);
+	auth_keys(r, r->sess->email, &k);
+	if (auth_blocked_or_reply(r, &k, status))
 		return 0;
-	}
-	if (wait > 0) {
-		*status = resp_retry(r, 429, wait, "rate_limited",
-		    "Too many wrong passwords: wait before trying again.");
-		return 0;
-	}
 	if ((rc = db_one(r->db, AS_MY_PASSWORD, DB_NOARGS)) != DB_OK) {
 		*status = resp_db(r, rc == DB_NONE ? DB_ERR : rc);
 		return 0;
@@ -379,10 +427,13 @@ auth_recheck_or_reply(struct req *r, const char *pw, int *status)
 	snprintf(hash, sizeof(hash), "%s", db_str(r->db, 0));
 	db_done(r->db);
 	ok = passwd_verify(hash, pw);
+	if (ok == PASSWD_BUSY) {
+		*status = auth_busy(r);
+		return 0;
+	}
 	if (ok)
 		return 1;
-	if ((rc = throttle_hit(r->db, r->conf, key, r->conf->throttle_account_max,
-	    r->conf->throttle_window, NULL)) != DB_OK) {
+	if ((rc = auth_failed(r, &k)) != DB_OK) {
 		*status = resp_db(r, rc);
 		return 0;
 	}
@@ -403,8 +454,8 @@ auth_password_change(struct req *r)
 	if (auth_weak_or_reply(r, "new_password", req_str(r, CH_NEW),
 	    r->sess->email, &status))
 		return status;
-	if (passwd_hash(hash, req_str(r, CH_NEW)) == -1)
-		return resp_db(r, DB_ERR);
+	if ((rc = passwd_hash(hash, req_str(r, CH_NEW))) != 0)
+		return rc == PASSWD_BUSY ? auth_busy(r) : resp_db(r, DB_ERR);
 	ch.hash = hash;
 	rc = db_tx(r->db, auth_change_tx, &ch);
 	sodium_memzero(hash, sizeof(hash));

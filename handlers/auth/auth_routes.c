@@ -47,8 +47,9 @@ static const struct field change_fields[CH__MAX] = {
 	[CH_NEW] = { "new_password", field_password, FIELD_REQ, 8, 1024, NULL },
 };
 
-static const struct field code_fields[CO__MAX] = {
-	[CO_CODE] = { "code", field_digits, FIELD_REQ, 6, 6, NULL },
+static const struct field enable_fields[EN__MAX] = {
+	[EN_CODE] = { "code", field_digits, FIELD_REQ, 6, 6, NULL },
+	[EN_PASSWORD] = { "password", field_password, FIELD_REQ, 1, 1024, NULL },
 };
 
 static const struct field disable_fields[DI__MAX] = {
@@ -70,7 +71,7 @@ const struct route auth_routes[] = {
 	{ M_POST, "/api/v1/auth/password/reset", auth_password_reset, 0, NF(reset_fields), B },
 	{ M_POST, "/api/v1/auth/password/change", auth_password_change, C, NF(change_fields), B },
 	{ M_POST, "/api/v1/auth/totp/setup", auth_totp_setup, C, NULL, 0, B },
-	{ M_POST, "/api/v1/auth/totp/enable", auth_totp_enable, C, NF(code_fields), B },
+	{ M_POST, "/api/v1/auth/totp/enable", auth_totp_enable, C, NF(enable_fields), B },
 	{ M_POST, "/api/v1/auth/totp/disable", auth_totp_disable, C, NF(disable_fields), B },
 	{ 0, NULL, NULL, 0, NULL, 0, 0 }
 };
@@ -114,6 +115,9 @@ static const char *const auth_sql[AS__MAX] = {
 	[AS_TOKEN_INSERT] =
 	    "INSERT INTO auth_token (user_id, kind, token_hash, created_at, "
 	    "expires_at) VALUES (?, ?, ?, NOW(3), NOW(3) + INTERVAL ? SECOND)",
+	[AS_TOKEN_PEEK] =
+	    "SELECT id FROM auth_token WHERE token_hash = ? AND kind = ? "
+	    "AND used_at IS NULL AND expires_at > NOW(3)",
 	[AS_TOKEN_LOCK] =
 	    "SELECT id, user_id FROM auth_token WHERE token_hash = ? AND kind = ? "
 	    "AND used_at IS NULL AND expires_at > NOW(3) FOR UPDATE",

@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "conf.h"
 #include "email.h"
+#include "log.h"
 #include "passwd.h"
 #include "req.h"
 #include "resp.h"
@@ -31,19 +32,64 @@ struct login_user {
 	long long	 totp_last;
 };
 
-/* Counts a failed attempt against the account and the client address. */
-static int
-auth_login_fail(struct req *r, const unsigned char akey[32],
-    const unsigned char ikey[32])
+void
+auth_keys(struct req *r, const char *email, struct auth_keys *k)
+{
+	char	 key[EMAIL_MAX + 1], *pair;
+
+	email_key(key, email);
+	pair = arena_printf(r->arena, "%s %s", key, r->remote_addr);
+	throttle_key(k->pair, "login", pair);
+	throttle_key(k->account, "login-account", key);
+	throttle_key(k->ip, "ip", r->remote_addr);
+}
+
+int
+auth_blocked_or_reply(struct req *r, const struct auth_keys *k, int *status)
+{
+	const unsigned char *keys[3] = { k->pair, k->account, k->ip };
+	long		 wait, most = 0;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < 3; i++) {
+		if ((rc = throttle_wait(r->db, keys[i], &wait)) != DB_OK) {
+			*status = resp_db(r, rc);
+			return 1;
+		}
+		if (wait > most)
+			most = wait;
+	}
+	if (most == 0)
+		return 0;
+	*status = resp_retry(r, 429, most, "rate_limited",
+	    "Too many failed sign-in attempts: wait before trying again.");
+	return 1;
+}
+
+int
+auth_failed(struct req *r, const struct auth_keys *k)
+{
+	const struct conf *c = r->conf;
+	int		 rc;
+
+	if ((rc = throttle_hit(r->db, c, k->pair, c->throttle_account_max,
+	    c->throttle_window, NULL)) != DB_OK ||
+	    (rc = throttle_hit(r->db, c, k->account, c->throttle_account_global_max,
+	    c->throttle_window, NULL)) != DB_OK)
+		return rc;
+	return throttle_hit(r->db, c, k->ip, c->throttle_ip_max,
+	    c->throttle_window, NULL);
+}
+
+int
+auth_succeeded(struct req *r, const struct auth_keys *k)
 {
 	int	 rc;
 
-	rc = throttle_hit(r->db, r->conf, akey, r->conf->throttle_account_max,
-	    r->conf->throttle_window, NULL);
-	if (rc == DB_OK)
-		rc = throttle_hit(r->db, r->conf, ikey, r->conf->throttle_ip_max,
-		    r->conf->throttle_window, NULL);
-	return rc;
+	if ((rc = throttle_clear(r->db, k->pair)) != DB_OK)
+		return rc;
+	return throttle_clear(r->db, k->account);
 }
 
 /* {user, csrf_token} for r->sess and its token. */
@@ -86,32 +132,29 @@ int
 auth_login(struct req *r)
 {
 	struct login_user u;
-	unsigned char	 akey[32], ikey[32], thash[32], secret[64];
+	struct auth_keys k;
+	unsigned char	 thash[32], secret[64];
 	char		 key[EMAIL_MAX + 1], token[SECRET_TOKEN_LEN + 1];
 	char		 newhash[PASSWD_HASH_MAX];
 	const char	*pw = req_str(r, LI_PASSWORD), *code = req_str(r, LI_TOTP);
 	size_t		 slen;
-	long		 wa, wi;
 	long long	 step;
-	int		 rc, known, ok;
+	int		 rc, known, ok, status;
 
 	email_key(key, req_str(r, LI_EMAIL));
-	throttle_key(akey, "login-account", key);
-	throttle_key(ikey, "ip", r->remote_addr);
-	if ((rc = throttle_wait(r->db, akey, &wa)) != DB_OK ||
-	    (rc = throttle_wait(r->db, ikey, &wi)) != DB_OK)
-		return resp_db(r, rc);
-	if (wa > 0 || wi > 0)
-		return resp_retry(r, 429, wa > wi ? wa : wi, "rate_limited",
-		    "Too many failed sign-in attempts: wait before trying again.");
+	auth_keys(r, req_str(r, LI_EMAIL), &k);
+	if (auth_blocked_or_reply(r, &k, &status))
+		return status;
 
 	rc = auth_login_user(r, key, &u);
 	if (rc != DB_OK && rc != DB_NONE)
 		return resp_db(r, rc);
 	known = rc == DB_OK;
 	ok = passwd_verify(known ? u.hash : NULL, pw);
+	if (ok == PASSWD_BUSY)
+		return auth_busy(r);
 	if (!ok) {
-		if ((rc = auth_login_fail(r, akey, ikey)) != DB_OK ||
+		if ((rc = auth_failed(r, &k)) != DB_OK ||
 		    (known && (rc = auth_event(r, u.id, "login_failed")) != DB_OK))
 			return resp_db(r, rc);
 		return resp_problem(r, 401, "invalid_credentials",
@@ -125,12 +168,15 @@ auth_login(struct req *r)
 			return resp_problem(r, 401, "totp_required",
 			    "Enter the code from your authenticator app.");
 		if (auth_totp_open(r, u.id, (const char *)u.totp_ct, u.totp_ctlen,
-		    secret, &slen) == -1)
+		    secret, &slen) == -1) {
+			log_err("user %llu: the TOTP secret does not open",
+			    (unsigned long long)u.id);
 			return resp_db(r, DB_ERR);
+		}
 		ok = auth_totp_check(secret, slen, code, u.totp_last, &step) == 0;
 		sodium_memzero(secret, sizeof(secret));
 		if (!ok) {
-			if ((rc = auth_login_fail(r, akey, ikey)) != DB_OK ||
+			if ((rc = auth_failed(r, &k)) != DB_OK ||
 			    (rc = auth_event(r, u.id, "totp_failed")) != DB_OK)
 				return resp_db(r, rc);
 			return resp_problem(r, 401, "totp_invalid",
@@ -145,8 +191,9 @@ auth_login(struct req *r)
 		if (rc != DB_OK)
 			return resp_db(r, rc);
 	}
-	if ((rc = throttle_clear(r->db, akey)) != DB_OK)
+	if ((rc = auth_succeeded(r, &k)) != DB_OK)
 		return resp_db(r, rc);
+	/* Busy or not, a stale hash is refreshed at the next login. */
 	if (passwd_stale(u.hash) && passwd_hash(newhash, pw) == 0) {
 		rc = db_exec(r->db, AS_USER_REHASH, DB_ARGS(DB_TEXT(newhash),
 		    DB_INT(u.id), DB_TEXT(u.hash)));

@@ -18,6 +18,7 @@
 #include "arena.h"
 #include "auth.h"
 #include "conf.h"
+#include "log.h"
 #include "req.h"
 #include "resp.h"
 #include "secret.h"
@@ -144,16 +145,22 @@ auth_totp_setup(struct req *r)
 /*
  * Checks code against the stored secret of the signed-in user. 1 when
  * good (step in *step); otherwise answers and returns 0 with *status.
+ * Wrong codes count as failed sign-ins, so six digits cannot be guessed
+ * through a stolen session either.
  */
 static int
 auth_totp_code_or_reply(struct req *r, const char *code, int want_enabled,
     long long *step, int *status)
 {
+	struct auth_keys k;
 	unsigned char	 ct[128], secret[64];
 	size_t		 ctlen, slen;
 	long long	 last;
 	int		 rc, enabled, ok;
 
+	auth_keys(r, r->sess->email, &k);
+	if (auth_blocked_or_reply(r, &k, status))
+		return 0;
 	if ((rc = auth_totp_state(r, ct, &ctlen, &enabled, &last)) != DB_OK) {
 		*status = resp_db(r, rc);
 		return 0;
@@ -171,12 +178,18 @@ auth_totp_code_or_reply(struct req *r, const char *code, int want_enabled,
 	}
 	if (auth_totp_open(r, r->sess->user_id, (const char *)ct, ctlen, secret,
 	    &slen) == -1) {
+		log_err("user %llu: the TOTP secret does not open",
+		    (unsigned long long)r->sess->user_id);
 		*status = resp_db(r, DB_ERR);
 		return 0;
 	}
 	ok = auth_totp_check(secret, slen, code, last, step) == 0;
 	sodium_memzero(secret, sizeof(secret));
 	if (!ok) {
+		if ((rc = auth_failed(r, &k)) != DB_OK) {
+			*status = resp_db(r, rc);
+			return 0;
+		}
 		*status = resp_unprocessable(r, "code", "totp_invalid",
 		    "This code is wrong or was already used.");
 		return 0;
@@ -184,17 +197,27 @@ auth_totp_code_or_reply(struct req *r, const char *code, int want_enabled,
 	return 1;
 }
 
+/*
+ * Turning the factor on asks for the password again (a stolen session
+ * must not be able to lock the owner out with a factor of its own) and
+ * ends the other sessions, which did not pass it.
+ */
 int
 auth_totp_enable(struct req *r)
 {
 	long long	 step;
 	int		 rc, status;
 
-	if (!auth_totp_code_or_reply(r, req_str(r, CO_CODE), 0, &step, &status))
+	if (!auth_recheck_or_reply(r, req_str(r, EN_PASSWORD), &status))
+		return status;
+	if (!auth_totp_code_or_reply(r, req_str(r, EN_CODE), 0, &step, &status))
 		return status;
 	rc = db_exec(r->db, AS_MY_TOTP_ENABLE, DB_ARGS(DB_INT(step)));
 	if (rc != DB_OK)
 		return resp_db(r, rc == DB_NONE ? DB_CONFLICT : rc);
+	rc = db_exec(r->db, AS_MY_SESSIONS_REVOKE_OTHERS, DB_ARGS(DB_INT(r->sess->id)));
+	if (rc == DB_ERR || rc == DB_DOWN)
+		return resp_db(r, rc);
 	if ((rc = auth_event(r, r->sess->user_id, "totp_enabled")) != DB_OK)
 		return resp_db(r, rc);
 	return resp_empty(r, 204);

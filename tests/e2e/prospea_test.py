@@ -28,6 +28,12 @@ ROOT = os.environ.get("PROSPEA_TEST_ROOT", "")
 CONF = os.environ.get("PROSPEA_TEST_CONF", "")
 COOKIE = "__Host-prospea_session"
 POLICY = "2026-01"
+# Each test process speaks from an address of its own in 127.0.0.0/8, so
+# that the per-address throttles (failed sign-ins, sign-ups) count one
+# module's requests, not those of every module running beside it. Tests
+# of those throttles pick further addresses of their own.
+SOURCE = "127.%d.%d.%d" % (100 + os.getpid() % 100, 1 + (os.getpid() >> 7) % 250,
+                           1 + os.getpid() % 250)
 
 
 def main():
@@ -66,14 +72,27 @@ class Response:
         return "<%d %s>" % (self.status, self.body[:300])
 
 
-def request(method, path, body=None, headers=None, raw_headers=None, source=None):
-    """One HTTP/1.1 request on a new connection. body: dict (sent as JSON),
-    bytes or str (sent as is). raw_headers: list of (name, value), sent in
-    order, duplicates allowed. source: the local address to connect from
-    (another 127.x address is another client for the per-IP throttles)."""
+def request(method, path, body=None, headers=None, raw_headers=None, source=None,
+            busy_retry=True):
+    """One HTTP/1.1 request. body: dict (sent as JSON), bytes or str (sent
+    as is). raw_headers: list of (name, value), sent in order, duplicates
+    allowed. source: the local address to connect from (another 127.x
+    address is another client for the per-IP throttles). A 503 "busy"
+    (every password-hashing slot taken) is retried like the JS app does,
+    unless busy_retry is False."""
+    for _ in range(50):
+        r = request_once(method, path, body, headers, raw_headers, source)
+        if not (busy_retry and r.status == 503 and b'"code":"busy"' in r.body):
+            return r
+        time.sleep(0.05)
+    return r
+
+
+def request_once(method, path, body=None, headers=None, raw_headers=None, source=None):
+    """One HTTP/1.1 request on a new connection, no retry."""
     u = urllib.parse.urlsplit(URL)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30,
-                                      source_address=(source, 0) if source else None)
+                                      source_address=(source or SOURCE, 0))
     hdrs = {}
     if isinstance(body, (dict, list)):
         body = json.dumps(body).encode()
@@ -107,13 +126,13 @@ class Client:
         self.csrf = None
         self.cookies = []               # every Set-Cookie seen
 
-    def call(self, method, path, body=None, headers=None, csrf=True):
+    def call(self, method, path, body=None, headers=None, csrf=True, busy_retry=True):
         h = dict(headers or {})
         if self.token:
             h.setdefault("Cookie", "%s=%s" % (COOKIE, self.token))
         if csrf and self.csrf and method not in ("GET", "HEAD"):
             h.setdefault("X-CSRF-Token", self.csrf)
-        r = request(method, path, body, h)
+        r = request(method, path, body, h, busy_retry=busy_retry)
         for c in r.header_all("Set-Cookie"):
             self.cookies.append(c)
             m = re.match(r"%s=([^;]*);" % re.escape(COOKIE), c)

@@ -219,6 +219,57 @@ class Enumeration(unittest.TestCase):
         self.assertEqual(t.Client().login(addr, PW).status, 200)
         self.assertEqual(t.Client().login(addr, "Le mot de passe du squatteur").status, 401)
 
+    def test_signup_again_voids_earlier_confirmation_links(self):
+        """The squatter's confirmation link, sitting in the owner's mailbox,
+        must not confirm the squatter's password once the owner signs up."""
+        addr = t.unique_email("prehijack")
+        self.assertEqual(t.signup(addr, "Le mot de passe du squatteur").status, 202)
+        squatter_link = t.token_from(t.wait_mail(addr)[-1])
+        self.assertEqual(t.signup(addr, PW).status, 202)
+        t.wait_mail(addr, count=2)
+        r = t.request("POST", "/api/v1/auth/verify-email", {"token": squatter_link})
+        self.assertEqual((r.status, r.json["code"]), (400, "invalid_token"))
+        self.assertEqual(t.Client().login(addr, "Le mot de passe du squatteur").status, 403,
+                         "still unverified")
+
+    def test_no_stranger_text_in_mail_to_unverified_addresses(self):
+        addr = t.unique_email("spam")
+        bait = "GAGNEZ 1000 EUR sur https://evil.example"
+        self.assertEqual(t.request("POST", "/api/v1/auth/signup", {
+            "first_name": bait, "last_name": "X", "email": addr, "password": PW,
+            "accept_policy_version": t.POLICY, "confirm_professional_16plus": True}).status, 202)
+        text = t.mail_text(t.wait_mail(addr)[-1])
+        self.assertTrue(text.startswith("Bonjour,"), text[:80])
+        self.assertNotIn("evil.example", text)
+        self.assertNotIn("GAGNEZ", text)
+
+    def test_signup_attempts_per_address_are_capped(self):
+        """throttle_signup_ip_max (150 in the test stack) per hour, valid or not."""
+        src = "127.3.%d.%d" % (1 + int(time.time()) % 200, 2 + int(time.time() * 1000) % 200)
+        body = {"first_name": "A", "last_name": "B", "email": "x@exemple.fr", "password": PW,
+                "accept_policy_version": "1999-01", "confirm_professional_16plus": True}
+        statuses = []
+        for _ in range(151):    # paced under nginx's own per-address limit
+            statuses.append(t.request("POST", "/api/v1/auth/signup", body, source=src).status)
+            time.sleep(1 / 50)
+        self.assertEqual(set(statuses[:149]), {422}, statuses)
+        self.assertEqual(statuses[-1], 429)
+        self.assertEqual(t.signup(t.unique_email()).status, 202, "other addresses go on")
+
+    def test_non_ascii_local_part_refused_idn_domain_one_account(self):
+        r = t.signup("zoé-%s@exemple.fr" % time.time_ns(), PW)
+        self.assertEqual((r.status, r.json["code"]), (422, "email_not_ascii"))
+        stem = "idn-%d" % time.time_ns()
+        self.assertEqual("exémple".encode("idna"), b"xn--exmple-cva")
+        self.assertEqual(t.signup(stem + "@exémple.fr", PW).status, 202)
+        self.assertEqual(t.signup(stem + "@xn--exmple-cva.fr", PW).status, 202)
+        self.assertEqual(t.sql("SELECT COUNT(*) FROM user_account WHERE email_key = %s",
+                               (stem + "@xn--exmple-cva.fr",)), ((1,),),
+                         "one mailbox, one account, whatever the form")
+        # The mail goes out with the A-label domain.
+        m = t.wait_mail(stem + "@xn--exmple-cva.fr", count=2)
+        self.assertTrue(all(x["To"] == stem + "@xn--exmple-cva.fr" for x in m))
+
 
 class Passwords(unittest.TestCase):
     def test_forgot_and_reset(self):
@@ -254,6 +305,28 @@ class Passwords(unittest.TestCase):
               "NOW(3) - INTERVAL 1 SECOND WHERE u.email = %s AND t.kind = 'password_reset'", (addr,))
         r = t.request("POST", "/api/v1/auth/password/reset", {"token": tok, "password": PW + "x"})
         self.assertEqual(r.status, 400)
+
+    def test_change_voids_reset_links(self):
+        c, addr = t.logged_in()
+        t.request("POST", "/api/v1/auth/password/forgot", {"email": addr})
+        tok = t.token_from(t.wait_mail(addr, count=2)[-1])
+        r = c.call("POST", "/api/v1/auth/password/change",
+                   {"current_password": PW, "new_password": "Tout autre chose 99"})
+        self.assertEqual(r.status, 204, r)
+        r = t.request("POST", "/api/v1/auth/password/reset", {"token": tok, "password": PW + "!"})
+        self.assertEqual(r.status, 400, "a link from before the change must not undo it")
+        self.assertEqual(c.call("GET", "/api/v1/auth/session").status, 200)
+
+    def test_security_notice_ignores_the_mail_budget(self):
+        c, addr = t.logged_in()
+        for _ in range(5):
+            t.request("POST", "/api/v1/auth/password/forgot", {"email": addr})
+        t.wait_mail(addr, count=5)      # verification + 4 within the budget
+        r = c.call("POST", "/api/v1/auth/password/change",
+                   {"current_password": PW, "new_password": "Tout autre chose 99"})
+        self.assertEqual(r.status, 204)
+        ms = t.wait_mail(addr, count=6)
+        self.assertIn("modifié", str(ms[-1]["Subject"]))
 
     def test_change(self):
         c, addr = t.logged_in()
@@ -301,7 +374,7 @@ class Sessions(unittest.TestCase):
         mine = [i for i in items if i["current"]]
         theirs = [i for i in items if not i["current"]]
         self.assertEqual(len(mine), 1)
-        self.assertEqual(theirs[0]["ip"], "127.0.0.1")
+        self.assertEqual(theirs[0]["ip"], t.SOURCE)
         self.assertRegex(theirs[0]["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         r = c.call("DELETE", "/api/v1/auth/sessions/" + theirs[0]["id"])
         self.assertEqual(r.status, 204, r)
@@ -365,6 +438,53 @@ class Sessions(unittest.TestCase):
 
 
 class Throttling(unittest.TestCase):
+    def test_hashing_is_capped_not_queued(self):
+        """With every hashing slot taken, a sign-in is answered 503 busy at
+        once rather than queued, and cheap requests keep being served."""
+        import threading
+        c, _ = t.logged_in()
+        seen, session = [], []
+
+        def login(i):
+            src = "127.2.%d.%d" % (i % 200, 2 + i // 200)
+            r = t.request("POST", "/api/v1/auth/login",
+                          {"email": t.unique_email("burst"), "password": "Printemps 2026"},
+                          source=src, busy_retry=False)
+            seen.append((r.status, r.header("Retry-After"), r.body))
+
+        def check():
+            for _ in range(10):
+                session.append(c.call("GET", "/api/v1/auth/session").status)
+
+        for burst in range(5):
+            threads = [threading.Thread(target=login, args=(burst * 24 + i,)) for i in range(24)]
+            threads.append(threading.Thread(target=check))
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            if any(s == 503 for s, _, _ in seen):
+                break
+        busy = [x for x in seen if x[0] == 503]
+        self.assertTrue(busy, "no sign-in found the slots busy: %r" % seen[:5])
+        self.assertTrue(all(ra == "1" and b'"code":"busy"' in body for _, ra, body in busy))
+        self.assertEqual({s for s, _, _ in seen} - {401, 503}, set())
+        self.assertEqual(set(session), {200}, "cheap requests were never refused")
+
+    def test_others_cannot_lock_an_account(self):
+        """Failures from other addresses count against (account, address)
+        pairs and a loose account-wide budget: a few strangers cannot lock
+        the owner out."""
+        addr = t.verified_user(prefix="target")
+        base = int(time.time() * 1000) % 150
+        for i in range(5):
+            src = "127.1.%d.%d" % (base + i, 9)
+            for j in range(5):
+                t.request("POST", "/api/v1/auth/login", {"email": addr, "password": "x%d" % j},
+                          source=src)
+        self.assertEqual(t.Client().login(addr, PW).status, 200)
+
+
     def test_account_throttle_then_recovery(self):
         addr = t.verified_user(prefix="throttle")
         for i in range(4):
@@ -414,9 +534,18 @@ class Throttling(unittest.TestCase):
 
 
 class Totp(unittest.TestCase):
+    def test_wrong_codes_are_throttled(self):
+        c, addr = t.logged_in()
+        secret = c.call("POST", "/api/v1/auth/totp/setup").json["secret"]
+        wrong = "000000" if t.totp_code(secret) != "000000" else "111111"
+        statuses = [c.call("POST", "/api/v1/auth/totp/enable",
+                           {"code": wrong, "password": PW}).status for _ in range(6)]
+        self.assertEqual(statuses[:4], [422] * 4, statuses)
+        self.assertIn(429, statuses[4:], "guessing codes through a session is throttled too")
+
     def test_enable_needs_setup(self):
         c, _ = t.logged_in()
-        r = c.call("POST", "/api/v1/auth/totp/enable", {"code": "123456"})
+        r = c.call("POST", "/api/v1/auth/totp/enable", {"code": "123456", "password": PW})
         self.assertEqual((r.status, r.json["code"]), (409, "totp_not_set_up"))
         r = c.call("POST", "/api/v1/auth/totp/disable", {"password": PW, "code": "123456"})
         self.assertEqual((r.status, r.json["code"]), (409, "totp_disabled"))
@@ -432,14 +561,24 @@ class Totp(unittest.TestCase):
         (ct,), = t.sql("SELECT totp_secret_ct FROM user_account WHERE email = %s", (addr,))
         self.assertNotIn(secret.encode(), ct, "the secret is sealed at rest")
 
-        r = c.call("POST", "/api/v1/auth/totp/enable", {"code": "000000" if t.totp_code(secret) != "000000" else "111111"})
+        wrong = "000000" if t.totp_code(secret) != "000000" else "111111"
+        r = c.call("POST", "/api/v1/auth/totp/enable", {"code": wrong, "password": PW})
         self.assertEqual(r.status, 422)
         self.assertEqual(r.json["code"], "totp_invalid")
-        r = c.call("POST", "/api/v1/auth/totp/enable", {"code": t.totp_code(secret)})
+        r = c.call("POST", "/api/v1/auth/totp/enable",
+                   {"code": t.totp_code(secret), "password": "not it"})
+        self.assertEqual((r.status, r.json["code"]), (401, "invalid_password"),
+                         "turning the factor on asks for the password")
+        other = t.Client()
+        self.assertEqual(other.login(addr, PW).status, 200)
+        r = c.call("POST", "/api/v1/auth/totp/enable", {"code": t.totp_code(secret), "password": PW})
         self.assertEqual(r.status, 204, r)
+        self.assertEqual(other.call("GET", "/api/v1/auth/session").status, 401,
+                         "other sessions did not pass the factor: they end")
+        self.assertEqual(c.call("GET", "/api/v1/auth/session").status, 200)
         r = c.call("POST", "/api/v1/auth/totp/setup")
         self.assertEqual((r.status, r.json["code"]), (409, "totp_enabled"))
-        r = c.call("POST", "/api/v1/auth/totp/enable", {"code": t.totp_code(secret)})
+        r = c.call("POST", "/api/v1/auth/totp/enable", {"code": t.totp_code(secret), "password": PW})
         self.assertEqual((r.status, r.json["code"]), (409, "totp_enabled"))
 
         r = t.Client().login(addr, PW)

@@ -275,16 +275,24 @@ class Pipeline(Checks, unittest.TestCase):
     def test_nginx_bad_request_is_problem_json(self):
         """Requests nginx refuses itself (a NUL in the path, an oversized
         Cookie header) get the API's error format too, not an HTML page."""
-        for what, req in (
+        for what, req, status in (
                 ("NUL in the path", b"GET /api/v1/auth/session%00 HTTP/1.1\r\n"
-                 b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+                 b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n", 400),
                 ("oversized Cookie", b"GET /api/v1/auth/session HTTP/1.1\r\n"
                  b"Host: 127.0.0.1\r\nCookie: a=" + b"x" * 20000 +
-                 b"\r\nConnection: close\r\n\r\n")):
+                 b"\r\nConnection: close\r\n\r\n", 400),
+                ("TRACE", b"TRACE /api/v1/auth/session HTTP/1.1\r\n"
+                 b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n", 405),
+                ("unknown transfer coding", b"POST /api/v1/auth/login HTTP/1.1\r\n"
+                 b"Host: 127.0.0.1\r\nTransfer-Encoding: gzip\r\n"
+                 b"Connection: close\r\n\r\n", 501)):
             st, headers, rest = raw_http(req)
-            self.assertEqual(st, 400, what)
+            self.assertEqual(st, status, what)
             self.assertEqual(hdr(headers, "Content-Type"), "application/problem+json",
                              (what, rest[:200]))
+            for name in ("X-Content-Type-Options", "X-Request-Id", "Content-Security-Policy",
+                         "Cache-Control"):
+                self.assertTrue(hdr(headers, name), (what, name))
 
     # Routes and methods ------------------------------------------------------
 

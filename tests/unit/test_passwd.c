@@ -15,6 +15,12 @@
 
 #include <sodium.h>
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "unit.h"
 
 #include "conf.h"
@@ -193,6 +199,48 @@ test_passwd_like_email(void **state)
 	assert_string_equal(passwd_weak("azerty", NULL), "common_password");
 }
 
+/*
+ * The hashing slots: with one slot held by another process, hashing and
+ * verifying answer PASSWD_BUSY at once; when that process lets go (or
+ * dies), they work again.
+ */
+static void
+test_passwd_slots(void **state)
+{
+	struct conf	 c;
+	char		 hash[PASSWD_HASH_MAX], path[4096];
+	int		 fd, go[2], done[2];
+	pid_t		 pid;
+	char		 b;
+
+	(void)state;
+	conf_with(&c, 1, 8192, NULL, NULL);
+	c.hash_slots = 1;
+	c.run_dir = (char *)unit_tmp_dir();
+	assert_int_equal(passwd_init(&c), 0);
+	assert_int_equal(passwd_hash(hash, "un mot de passe"), 0);
+
+	snprintf(path, sizeof(path), "%s/pwhash-0.lock", unit_tmp_dir());
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(done), 0);
+	if ((pid = fork()) == 0) {
+		fd = open(path, O_RDWR);
+		if (fd == -1 || flock(fd, LOCK_EX) == -1)
+			_exit(1);
+		(void)write(go[1], "x", 1);
+		(void)read(done[0], &b, 1);
+		_exit(0);
+	}
+	assert_int_equal(read(go[0], &b, 1), 1);
+	assert_int_equal(passwd_hash(hash, "un mot de passe"), PASSWD_BUSY);
+	assert_int_equal(passwd_verify(hash, "un mot de passe"), PASSWD_BUSY);
+	assert_int_equal(passwd_verify(NULL, "un mot de passe"), PASSWD_BUSY);
+	assert_int_equal(write(done[1], "x", 1), 1);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(passwd_hash(hash, "un mot de passe"), 0);
+	assert_int_equal(passwd_verify(hash, "un mot de passe"), 1);
+}
+
 int
 main(void)
 {
@@ -202,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_passwd_weak),
 		cmocka_unit_test(test_passwd_like_email),
 		cmocka_unit_test(test_passwd_stale),
+		cmocka_unit_test(test_passwd_slots),
 	};
 
 	return cmocka_run_group_tests_name("passwd", tests, group_setup,
