@@ -59,7 +59,7 @@ isolation_ab() {
 		"SELECT id FROM user_account WHERE email = '$EMAIL'")
 	echo "## GET /api/v1/auth/sessions?limit=5 (reads my_session), wrk -t2 -c32 -d10s, alternating"
 	echo "## view: user_id = app_user() (production) | const: user_id = $uid (no isolation)"
-	for round in 1 2 3; do
+	for round in 1 2 3 4 5; do
 		for kind in view const; do
 			if [ $kind = view ]; then view "app_user()"; else view "$uid"; fi
 			rps=$(wrk -t2 -c32 -d10s --latency -H "Cookie: $COOKIE" \
@@ -81,8 +81,8 @@ OUT=bench/results/auth-$(date -u +%Y-%m-%d).txt
 	echo "## POST /api/v1/auth/login, one at a time: wrk -t1 -c1 -d${DUR}s"
 	EMAIL=$EMAIL PW=$PW wrk -t1 -c1 -d"${DUR}s" --latency -s bench/login.lua "$URL/api/v1/auth/login"
 	echo
-	echo "## POST /api/v1/auth/login, wrk -t2 -c4 -d${DUR}s (Argon2id bound: 2 cores)"
-	EMAIL=$EMAIL PW=$PW wrk -t2 -c4 -d"${DUR}s" --latency -s bench/login.lua "$URL/api/v1/auth/login"
+	echo "## POST /api/v1/auth/login, wrk -t2 -c2 -d${DUR}s (Argon2id bound: hash_slots = 2)"
+	EMAIL=$EMAIL PW=$PW wrk -t2 -c2 -d"${DUR}s" --latency -s bench/login.lua "$URL/api/v1/auth/login"
 	echo
 	echo "## GET /api/v1/auth/session, wrk -t2 -c32 -d${DUR}s"
 	wrk -t2 -c32 -d"${DUR}s" --latency -H "Cookie: $COOKIE" "$URL/api/v1/auth/session"
