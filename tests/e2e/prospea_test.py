@@ -118,13 +118,29 @@ def unique_email(prefix="user"):
     return "%s-%s@exemple.fr" % (prefix, uuid.uuid4().hex[:12])
 
 
+_sources = set()
+
+
+def fresh_source():
+    """Another client address for a test that must not share the per-address
+    throttles with the rest of its module (nor disturb it)."""
+    import random
+    while True:
+        a = "127.%d.%d.%d" % (random.randint(4, 99), random.randint(1, 254),
+                              random.randint(1, 254))
+        if a not in _sources:
+            _sources.add(a)
+            return a
+
+
 class Client:
     """A browser-like client: keeps the session cookie and CSRF token."""
 
-    def __init__(self):
+    def __init__(self, source=None):
         self.token = None
         self.csrf = None
         self.cookies = []               # every Set-Cookie seen
+        self.source = source
 
     def call(self, method, path, body=None, headers=None, csrf=True, busy_retry=True):
         h = dict(headers or {})
@@ -132,7 +148,7 @@ class Client:
             h.setdefault("Cookie", "%s=%s" % (COOKIE, self.token))
         if csrf and self.csrf and method not in ("GET", "HEAD"):
             h.setdefault("X-CSRF-Token", self.csrf)
-        r = request(method, path, body, h, busy_retry=busy_retry)
+        r = request(method, path, body, h, busy_retry=busy_retry, source=self.source)
         for c in r.header_all("Set-Cookie"):
             self.cookies.append(c)
             m = re.match(r"%s=([^;]*);" % re.escape(COOKIE), c)

@@ -245,7 +245,7 @@ class Enumeration(unittest.TestCase):
 
     def test_signup_attempts_per_address_are_capped(self):
         """throttle_signup_ip_max (150 in the test stack) per hour, valid or not."""
-        src = "127.3.%d.%d" % (1 + int(time.time()) % 200, 2 + int(time.time() * 1000) % 200)
+        src = t.fresh_source()
         body = {"first_name": "A", "last_name": "B", "email": "x@exemple.fr", "password": PW,
                 "accept_policy_version": "1999-01", "confirm_professional_16plus": True}
         statuses = []
@@ -476,9 +476,8 @@ class Throttling(unittest.TestCase):
         pairs and a loose account-wide budget: a few strangers cannot lock
         the owner out."""
         addr = t.verified_user(prefix="target")
-        base = int(time.time() * 1000) % 150
         for i in range(5):
-            src = "127.1.%d.%d" % (base + i, 9)
+            src = t.fresh_source()
             for j in range(5):
                 t.request("POST", "/api/v1/auth/login", {"email": addr, "password": "x%d" % j},
                           source=src)
@@ -487,11 +486,12 @@ class Throttling(unittest.TestCase):
 
     def test_account_throttle_then_recovery(self):
         addr = t.verified_user(prefix="throttle")
+        src = t.fresh_source()
         for i in range(4):
-            self.assertEqual(t.Client().login(addr, "wrong %d" % i).status, 401)
-        r = t.Client().login(addr, "wrong again")
+            self.assertEqual(t.Client(src).login(addr, "wrong %d" % i).status, 401)
+        r = t.Client(src).login(addr, "wrong again")
         self.assertEqual(r.status, 401)          # the fifth failure starts a block
-        r = t.Client().login(addr, PW)
+        r = t.Client(src).login(addr, PW)
         self.assertEqual(r.status, 429, "blocked even with the right password")
         self.assertEqual(r.json["code"], "rate_limited")
         wait = int(r.header("Retry-After"))
@@ -499,16 +499,17 @@ class Throttling(unittest.TestCase):
         self.assertLessEqual(wait, 3)
         # Unknown or known, a blocked address answers the same.
         time.sleep(wait + 0.2)
-        r = t.Client().login(addr, PW)
+        r = t.Client(src).login(addr, PW)
         self.assertEqual(r.status, 200, "the real user is never locked out for long")
 
     def test_blocks_grow_but_stay_bounded(self):
         addr = t.unique_email("nobody")
+        src = t.fresh_source()
         waits = []
         for _ in range(2):
             for i in range(5):
-                t.Client().login(addr, "wrong %d" % i)
-            r = t.Client().login(addr, "wrong")
+                t.Client(src).login(addr, "wrong %d" % i)
+            r = t.Client(src).login(addr, "wrong")
             self.assertEqual(r.status, 429)
             waits.append(int(r.header("Retry-After")))
             time.sleep(waits[-1] + 0.2)
@@ -520,7 +521,7 @@ class Throttling(unittest.TestCase):
     def test_address_throttle(self):
         """Failures from one client address across many accounts are capped
         (throttle_ip_max, 25 in the test stack); other addresses are not hit."""
-        src = "127.0.0.%d" % (2 + int(time.time()) % 200)
+        src = t.fresh_source()
         body = lambda: {"email": t.unique_email("spray"), "password": "Printemps2026"}
         statuses = [t.request("POST", "/api/v1/auth/login", body(), source=src).status
                     for _ in range(26)]
@@ -535,7 +536,9 @@ class Throttling(unittest.TestCase):
 
 class Totp(unittest.TestCase):
     def test_wrong_codes_are_throttled(self):
-        c, addr = t.logged_in()
+        addr = t.verified_user()
+        c = t.Client(t.fresh_source())
+        self.assertEqual(c.login(addr, PW).status, 200)
         secret = c.call("POST", "/api/v1/auth/totp/setup").json["secret"]
         wrong = "000000" if t.totp_code(secret) != "000000" else "111111"
         statuses = [c.call("POST", "/api/v1/auth/totp/enable",
