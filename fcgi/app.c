@@ -114,6 +114,10 @@ app_dispatch(struct req *r, const struct app *app)
 		return resp_problem(r, 401, "unauthenticated",
 		    "Sign in to continue: there is no session, or it has ended.");
 	}
+	if ((rt->flags & ROUTE_ADMIN) &&
+	    (strcmp(r->sess->role, "admin") != 0 || !r->sess->totp_verified))
+		return resp_problem(r, 403, "forbidden",
+		    "This needs an administrator signed in with a second factor.");
 
 	if (r->method != M_GET && r->method != M_HEAD) {
 		if (r->origin != NULL && !conf_origin_allowed(r->conf, r->origin))
@@ -153,11 +157,6 @@ app_dispatch(struct req *r, const struct app *app)
 			return rc;
 		}
 	}
-
-	if ((rt->flags & ROUTE_ADMIN) &&
-	    (strcmp(r->sess->role, "admin") != 0 || !r->sess->totp_verified))
-		return resp_problem(r, 403, "forbidden",
-		    "This needs an administrator signed in with a second factor.");
 
 	return rt->fn(r);
 }

@@ -662,7 +662,7 @@ db_user_clear(struct db *db)
 		db->user = 0;
 		return DB_OK;
 	}
-	rc = db_exec(db, db->nstmts - DBI__MAX + DBI_USER_CLEAR, DB_NOARGS);
+	rc = db_run(db, DBI(db, DBI_USER_CLEAR), DB_NOARGS);
 	if (rc != DB_OK && rc != DB_NONE) {
 		log_err("cannot clear the tenant variable: dropping the connection");
 		db_disconnect(db);

@@ -157,7 +157,8 @@ int	auth_mail(struct req *r, enum auth_mail kind, uint64_t user_id,
 /* TOTP (auth_totp.c). */
 int	auth_totp_check(const unsigned char *secret, size_t len, const char *code,
 	    long long last_step, long long *step);
-int	auth_totp_open(struct req *r, uint64_t user_id, const char *ct,
-	    size_t ctlen, unsigned char *secret, size_t *len);
+/* Opens the sealed TOTP secret of user_id: 0, or -1 if it does not open. */
+int	auth_totp_open(uint64_t user_id, const char *ct, size_t ctlen,
+	    unsigned char *secret, size_t *len);
 
 #endif

@@ -56,6 +56,14 @@ auth_busy(struct req *r)
 	    "Too many sign-ins at this moment: try again in a second.");
 }
 
+/* The one answer to a link that is unknown, spent or expired. */
+static int
+auth_invalid_token(struct req *r)
+{
+	return resp_problem(r, 400, "invalid_token",
+	    "This link is invalid, already used or expired.");
+}
+
 int
 auth_token_take(struct db *db, const char *token, const char *kind,
     uint64_t *user_id)
@@ -234,8 +242,7 @@ auth_verify_email(struct req *r)
 
 	rc = db_tx(r->db, auth_verify_tx, r);
 	if (rc == DB_NONE)
-		return resp_problem(r, 400, "invalid_token",
-		    "This link is invalid, already used or expired.");
+		return auth_invalid_token(r);
 	if (rc != DB_OK)
 		return resp_db(r, rc);
 	return resp_empty(r, 204);
@@ -363,8 +370,7 @@ auth_password_reset(struct req *r)
 	    DB_TEXT("password_reset")));
 	db_done(r->db);
 	if (rc == DB_NONE)
-		return resp_problem(r, 400, "invalid_token",
-		    "This link is invalid, already used or expired.");
+		return auth_invalid_token(r);
 	if (rc != DB_OK)
 		return resp_db(r, rc);
 	if ((rc = passwd_hash(hash, req_str(r, RS_PASSWORD))) != 0)
@@ -375,8 +381,7 @@ auth_password_reset(struct req *r)
 	if (rs.status != 0)
 		return rs.status;
 	if (rc == DB_NONE)
-		return resp_problem(r, 400, "invalid_token",
-		    "This link is invalid, already used or expired.");
+		return auth_invalid_token(r);
 	if (rc != DB_OK)
 		return resp_db(r, rc);
 	return resp_empty(r, 204);

@@ -167,7 +167,7 @@ auth_login(struct req *r)
 		if (code == NULL)
 			return resp_problem(r, 401, "totp_required",
 			    "Enter the code from your authenticator app.");
-		if (auth_totp_open(r, u.id, (const char *)u.totp_ct, u.totp_ctlen,
+		if (auth_totp_open(u.id, (const char *)u.totp_ct, u.totp_ctlen,
 		    secret, &slen) == -1) {
 			log_err("user %llu: the TOTP secret does not open",
 			    (unsigned long long)u.id);

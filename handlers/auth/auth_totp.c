@@ -44,12 +44,11 @@ auth_totp_check(const unsigned char *secret, size_t len, const char *code,
 }
 
 int
-auth_totp_open(struct req *r, uint64_t user_id, const char *ct, size_t ctlen,
+auth_totp_open(uint64_t user_id, const char *ct, size_t ctlen,
     unsigned char *secret, size_t *len)
 {
 	char	 row[24];
 
-	(void)r;
 	snprintf(row, sizeof(row), "%llu", (unsigned long long)user_id);
 	if (ctlen < SECRET_OVERHEAD || ctlen - SECRET_OVERHEAD > 64)
 		return -1;
@@ -176,7 +175,7 @@ auth_totp_code_or_reply(struct req *r, const char *code, int want_enabled,
 		    "Start with POST /api/v1/auth/totp/setup.");
 		return 0;
 	}
-	if (auth_totp_open(r, r->sess->user_id, (const char *)ct, ctlen, secret,
+	if (auth_totp_open(r->sess->user_id, (const char *)ct, ctlen, secret,
 	    &slen) == -1) {
 		log_err("user %llu: the TOTP secret does not open",
 		    (unsigned long long)r->sess->user_id);
