@@ -49,6 +49,22 @@ app_json_free(void *p)
 }
 
 /*
+ * 1 if ctype is text/csv (RFC 4180 section 3), whatever its parameters
+ * (charset, header): the import code detects the encoding from the bytes,
+ * since spreadsheets label their files unreliably.
+ */
+int
+app_is_csv(const char *ctype)
+{
+	static const char type[] = "text/csv";
+	size_t		 n = sizeof(type) - 1;
+
+	return ctype != NULL && strncasecmp(ctype, type, n) == 0 &&
+	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ' ||
+	    ctype[n] == '\t');
+}
+
+/*
  * 1 if ctype is application/json (RFC 8259 section 11), with at most a
  * charset parameter, which must then be UTF-8: "application/json",
  * "application/json; charset=utf-8". Anything else is answered 415.
@@ -126,9 +142,19 @@ app_dispatch(struct req *r, const struct app *app)
 		if ((rt->flags & ROUTE_CSRF) && !sess_csrf_ok(r))
 			return resp_problem(r, 403, "csrf",
 			    "Missing or wrong X-CSRF-Token header.");
+		if ((rt->flags & ROUTE_CSV) && r->has_length &&
+		    r->content_length > 0 && app_is_csv(r->content_type)) {
+			/* The handler streams it: no fields, all absent. */
+			r->body_stream = 1;
+			r->vals = arena_alloc(r->arena,
+			    sizeof(json_t *) * (rt->nfields + 1));
+			return rt->fn(r);
+		}
 		if (r->has_length && r->content_length > 0 &&
 		    !app_is_json(r->content_type))
 			return resp_problem(r, 415, "unsupported_media_type",
+			    (rt->flags & ROUTE_CSV) ?
+			    "Send the body as text/csv or application/json." :
 			    "Send the body as application/json.");
 		max = rt->body_max != 0 ? rt->body_max : (size_t)r->conf->body_max;
 		if ((rc = req_read_body(r, max)) != 0)

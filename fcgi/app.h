@@ -42,5 +42,7 @@ int	 app_main(int argc, char *argv[], const struct app *app);
  * JSON exchanged between systems is UTF-8).
  */
 int	 app_is_json(const char *ctype);
+/* 1 if a Content-Type value is text/csv, with any parameters. */
+int	 app_is_csv(const char *ctype);
 
 #endif

@@ -83,6 +83,20 @@ static const struct conf_key conf_keys[] = {
 	{ "mail_from", CT_STR, S(mail_from), 0, "Prospea <no-reply@localhost>", 0, 0 },
 	{ "mailer_poll_ms", CT_LONG, S(mailer_poll_ms), 0, "1000", 10, 600000 },
 	{ "log_level", CT_LOGLEVEL, S(log_level), 0, "info", 0, 0 },
+	{ "import_max", CT_LONG, S(import_max), 0, "52428800", 1024, 1L << 30 },
+	{ "import_sync_max", CT_LONG, S(import_sync_max), 0, "262144", 0, 64L << 20 },
+	{ "import_json_max", CT_LONG, S(import_json_max), 0, "8388608", 1024, 64L << 20 },
+	{ "worker_poll_ms", CT_LONG, S(worker_poll_ms), 0, "1000", 10, 600000 },
+	{ "places_base_url", CT_URL, S(places_base_url), 0, "https://places.googleapis.com", 0, 0 },
+	{ "places_key_file", CT_OPT, S(places_key_file), 0, "", 0, 0 },
+	{ "places_timeout", CT_LONG, S(places_timeout), 0, "10", 1, 120 },
+	{ "enrich_user_agent", CT_STR, S(enrich_user_agent), 0,
+	    "ProspeaBot/0.1 (+https://prospea.fr/bot)", 0, 0 },
+	{ "enrich_timeout", CT_LONG, S(enrich_timeout), 0, "10", 1, 120 },
+	{ "enrich_page_max", CT_LONG, S(enrich_page_max), 0, "2097152", 1024, 64L << 20 },
+	{ "enrich_pages_max", CT_LONG, S(enrich_pages_max), 0, "5", 1, 20 },
+	{ "enrich_allow_private", CT_LONG, S(enrich_allow_private), 0, "0", 0, 1 },
+	{ "enrich_connect_to", CT_OPT, S(enrich_connect_to), 0, "", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 

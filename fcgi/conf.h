@@ -61,6 +61,21 @@ struct conf {
 	long		 mailer_poll_ms;
 
 	char		*log_level;
+
+	/* prospects: imports, Places search, website e-mail discovery */
+	long		 import_max;		/* bytes of one uploaded file */
+	long		 import_sync_max;	/* bytes imported inside the request */
+	long		 import_json_max;	/* bytes of a JSON import body */
+	long		 worker_poll_ms;	/* importer and enricher queues */
+	char		*places_base_url;	/* Places API (New) */
+	char		*places_key_file;	/* the platform's API key; "" = off */
+	long		 places_timeout;	/* seconds */
+	char		*enrich_user_agent;
+	long		 enrich_timeout;	/* seconds per page */
+	long		 enrich_page_max;	/* bytes per page */
+	long		 enrich_pages_max;	/* pages per site */
+	long		 enrich_allow_private;	/* 1: loopback and private addresses too */
+	char		*enrich_connect_to;	/* tests: libcurl CONNECT_TO entry */
 };
 
 /*

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,6 +450,119 @@ db_exec(struct db *db, size_t id, const struct db_arg *args, size_t nargs)
 	db->last_id = mysql_stmt_insert_id(s->st);
 	if (s->ncols > 0)
 		mysql_stmt_free_result(s->st);
+	return db->affected == 0 || db->affected == (my_ulonglong)-1 ?
+	    DB_NONE : DB_OK;
+}
+
+/*
+ * Binds rows[0..nrows) column-wise (MariaDB Connector/C array binding: per
+ * parameter an array of values, strings as an array of pointers, NULLs
+ * through indicators) and executes once: the server receives every row in
+ * one COM_STMT_BULK_EXECUTE. A column's type is that of its first
+ * non-NULL value; a later row with another type is a caller bug (abort).
+ */
+static int
+db_run_bulk(struct db *db, struct db_stmt *s, const struct db_arg *rows,
+    size_t nrows)
+{
+	MYSQL_BIND		 b[64];
+	size_t			 np = s->nparams, i, j;
+	const void		**ptrs;
+	long long		*ints;
+	unsigned long		*lens;
+	char			*ind;
+	unsigned int		 n = (unsigned int)nrows;
+	enum db_argtype		 t;
+	int			 rc = DB_OK;
+
+	if (np == 0 || np > 64 || nrows == 0 || nrows > UINT_MAX)
+		abort();
+	db->errnum = 0;
+	if (db->cur != NULL) {
+		mysql_stmt_free_result(db->cur->st);
+		db->cur = NULL;
+	}
+	ptrs = calloc(np * nrows, sizeof(*ptrs));
+	ints = calloc(np * nrows, sizeof(*ints));
+	lens = calloc(np * nrows, sizeof(*lens));
+	ind = calloc(np * nrows, 1);
+	if (ptrs == NULL || ints == NULL || lens == NULL || ind == NULL)
+		abort();
+	memset(b, 0, sizeof(b));
+	for (j = 0; j < np; j++) {
+		t = DB_ARG_NULL;
+		for (i = 0; i < nrows; i++) {
+			const struct db_arg *a = &rows[i * np + j];
+			size_t k = j * nrows + i;
+
+			if (a->type == DB_ARG_NULL) {
+				ind[k] = STMT_INDICATOR_NULL;
+				continue;
+			}
+			if (t == DB_ARG_NULL)
+				t = a->type;
+			else if (a->type != t)
+				abort();
+			ind[k] = STMT_INDICATOR_NONE;
+			ints[k] = a->i;
+			ptrs[k] = a->p != NULL ? a->p : "";
+			lens[k] = a->len;
+		}
+		b[j].u.indicator = &ind[j * nrows];
+		switch (t) {
+		case DB_ARG_INT:
+			b[j].buffer_type = MYSQL_TYPE_LONGLONG;
+			b[j].buffer = &ints[j * nrows];
+			break;
+		case DB_ARG_BLOB:
+			b[j].buffer_type = MYSQL_TYPE_BLOB;
+			b[j].buffer = &ptrs[j * nrows];
+			b[j].length = &lens[j * nrows];
+			break;
+		default:
+			b[j].buffer_type = MYSQL_TYPE_STRING;
+			b[j].buffer = &ptrs[j * nrows];
+			b[j].length = &lens[j * nrows];
+			break;
+		}
+	}
+	if (mysql_stmt_attr_set(s->st, STMT_ATTR_ARRAY_SIZE, &n) != 0 ||
+	    mysql_stmt_bind_param(s->st, b) != 0 ||
+	    mysql_stmt_execute(s->st) != 0)
+		rc = db_fail(db, s);
+	else {
+		db->affected = mysql_stmt_affected_rows(s->st);
+		db->last_id = mysql_stmt_insert_id(s->st);
+	}
+	/* Back to single-row execution for the statement's other callers. */
+	n = 0;
+	if (db->up)
+		mysql_stmt_attr_set(s->st, STMT_ATTR_ARRAY_SIZE, &n);
+	free(ptrs);
+	free(ints);
+	free(lens);
+	free(ind);
+	return rc;
+}
+
+int
+db_exec_bulk(struct db *db, size_t id, const struct db_arg *rows,
+    size_t nrows)
+{
+	struct db_stmt	*s;
+	int		 rc;
+
+	if (nrows == 0)
+		return DB_NONE;
+	if (!db->up) {
+		if (db->in_tx)
+			return DB_DOWN;
+		if ((rc = db_ensure(db)) != DB_OK)
+			return rc;
+	}
+	s = db_stmt(db, id);
+	if ((rc = db_run_bulk(db, s, rows, nrows)) != DB_OK)
+		return rc;
 	return db->affected == 0 || db->affected == (my_ulonglong)-1 ?
 	    DB_NONE : DB_OK;
 }

@@ -115,6 +115,18 @@ int		 db_ensure(struct db *);
 int		 db_exec(struct db *, size_t stmt, const struct db_arg *args,
 		    size_t nargs);
 
+/*
+ * Runs a statement once for each of nrows parameter rows, sent together
+ * (MariaDB array binding, COM_STMT_BULK_EXECUTE: one round trip for the
+ * batch; used by imports). rows holds nrows * (the statement's
+ * placeholders) args, row after row; within a column every non-NULL arg
+ * has one type. DB_OK if any row matched, DB_NONE, DB_CONFLICT (one row
+ * hit a duplicate key: the whole batch is then in doubt, so callers run
+ * it inside db_tx() and roll back), DB_ERR or DB_DOWN. Never retried by
+ * itself: a batch is not a read.
+ */
+int		 db_exec_bulk(struct db *, size_t stmt, const struct db_arg *rows,
+		    size_t nrows);
 /* The AUTO_INCREMENT id of the last insert by db_exec(). */
 uint64_t	 db_last_id(const struct db *);
 

@@ -205,6 +205,25 @@ req_read_body(struct req *r, size_t max)
 	return 0;
 }
 
+long
+req_read_chunk(struct req *r, void *buf, size_t len)
+{
+	size_t	 left = r->content_length - r->body_read;
+	int	 n;
+
+	if (!r->has_length || left == 0)
+		return 0;
+	if (len > left)
+		len = left;
+	if (len > INT_MAX)
+		len = INT_MAX;
+	n = FCGX_GetStr(buf, (int)len, r->fcgi->in);
+	if (n <= 0)
+		return -1;
+	r->body_read += (size_t)n;
+	return n;
+}
+
 const char *
 req_header(const struct req *r, const char *cgi_name)
 {

@@ -70,6 +70,8 @@ struct req {
 	int			 session_sent;	/* a session cookie came, valid or not */
 
 	char			*body;		/* NUL-terminated, bodylen bytes */
+	int			 body_stream;	/* text/csv on a ROUTE_CSV route: unread */
+	size_t			 body_read;	/* bytes req_read_chunk() returned */
 	size_t			 bodylen;
 	json_t			*json;		/* owned parsed body, or NULL */
 	json_t			**vals;		/* one per route field, borrowed */
@@ -101,6 +103,13 @@ int		 req_init(struct req *r, FCGX_Request *f, struct arena *a,
  */
 int		 req_read_body(struct req *r, size_t max);
 
+/*
+ * Reads the next at most len bytes of a streamed body (r->body_stream)
+ * into buf. Returns the number of bytes read, 0 at the end of the
+ * CONTENT_LENGTH bytes, or -1 when the stream ends early (the client lied
+ * or hung up: answer 400).
+ */
+long		 req_read_chunk(struct req *r, void *buf, size_t len);
 /* A request header by CGI name ("HTTP_X_CSRF_TOKEN"), or NULL. Borrowed. */
 const char	*req_header(const struct req *r, const char *cgi_name);
 

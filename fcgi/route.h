@@ -22,6 +22,12 @@ enum route_flag {
 	ROUTE_CSRF = 1 << 1,	/* X-CSRF-Token must match the session (403) */
 	ROUTE_ADMIN = 1 << 2,	/* the session's user must be an admin (403) */
 	ROUTE_SESSION_OPT = 1 << 3,	/* the session is loaded when there is one */
+	/*
+	 * A text/csv body is also accepted: the core then leaves it unread
+	 * (r->body_stream set, no fields) for the handler to stream with
+	 * req_read_chunk(), so a big upload never sits in memory whole.
+	 */
+	ROUTE_CSV = 1 << 4,
 };
 
 struct route {

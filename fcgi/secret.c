@@ -161,6 +161,22 @@ secret_subkey(unsigned char out[32], enum secret_purpose p)
 	secret_derive(out, &secret_ring[secret_cur], p);
 }
 
+void
+secret_lookup_hash(unsigned char out[32], const void *text, size_t len)
+{
+	unsigned char	 sub[32];
+	size_t		 i, first = 0;
+
+	if (secret_nkeys == 0)
+		abort();
+	for (i = 1; i < secret_nkeys; i++)
+		if (secret_ring[i].id < secret_ring[first].id)
+			first = i;
+	secret_derive(sub, &secret_ring[first], SECRET_LOOKUP);
+	crypto_auth_hmacsha256(out, text, len, sub);
+	sodium_memzero(sub, sizeof(sub));
+}
+
 /*
  * Associated data: "prospea/v1" NUL kind NUL user id (8 bytes BE) row.
  * NUL separators keep ("ab","c") and ("a","bc") apart.

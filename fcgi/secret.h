@@ -24,6 +24,7 @@
 enum secret_purpose {
 	SECRET_AEAD = 1,	/* sealing values at rest */
 	SECRET_CSRF = 2,	/* CSRF tokens derived from session tokens */
+	SECRET_LOOKUP = 3,	/* keyed hashes looked up later (suppressions) */
 	SECRET_PURPOSE__MAX
 };
 
@@ -83,6 +84,16 @@ void	secret_token(char out[SECRET_TOKEN_LEN + 1]);
  * token so a read of the table does not yield usable sessions or links.
  */
 void	secret_token_hash(unsigned char out[32], const char *token, size_t len);
+
+/*
+ * Keyed hash for lookups (the suppression list): HMAC-SHA-256 of len
+ * bytes at text, keyed with the SECRET_LOOKUP subkey of the *first* key
+ * of the ring (lowest id), into out. A stored hash cannot be computed
+ * again after a rotation (the value is gone), so this key never rotates:
+ * keep the first key line in the key file for as long as the database
+ * holds such hashes.
+ */
+void	secret_lookup_hash(unsigned char out[32], const void *text, size_t len);
 
 /*
  * Keyed MAC of text with the purpose's subkey (HMAC-SHA-512-256), written

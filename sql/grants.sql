@@ -56,3 +56,49 @@ REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_mailer'@'localhost';
 GRANT SELECT (id, user_id, msg_key, to_addr, subject, body_ct, status, attempts, next_attempt_at),
       UPDATE (status, attempts, next_attempt_at, last_error, sent_at, body_ct)
       ON transactional_email TO 'prospea_mailer'@'localhost';
+
+-- prospea_prospects: prospects, notes, tags, suppressions, imports, Places
+-- results and e-mail discovery requests, all through the per-user views;
+-- the account's default phone region.
+CREATE USER IF NOT EXISTS 'prospea_prospects'@'localhost' IDENTIFIED VIA unix_socket;
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_prospects'@'localhost';
+GRANT SELECT (id, user_id, token_hash, totp_verified, last_seen_at, expires_at, revoked_at),
+      UPDATE (last_seen_at)
+      ON session TO 'prospea_prospects'@'localhost';
+GRANT SELECT (id, email, first_name, last_name, role, status, email_verified_at, totp_enabled_at)
+      ON user_account TO 'prospea_prospects'@'localhost';
+GRANT SELECT (id, default_region) ON my_account TO 'prospea_prospects'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON my_prospect TO 'prospea_prospects'@'localhost';
+GRANT SELECT, INSERT, DELETE ON my_prospect_tag TO 'prospea_prospects'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON my_prospect_note TO 'prospea_prospects'@'localhost';
+GRANT SELECT, INSERT, DELETE ON my_suppression TO 'prospea_prospects'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON my_import_job TO 'prospea_prospects'@'localhost';
+GRANT INSERT, DELETE ON my_import_chunk TO 'prospea_prospects'@'localhost';
+GRANT SELECT, INSERT ON my_enrich_job TO 'prospea_prospects'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON my_places_result TO 'prospea_prospects'@'localhost';
+
+-- prospea_importer: claims big imports across users (the queue columns of
+-- import_job), then works as the job's user through the views.
+CREATE USER IF NOT EXISTS 'prospea_importer'@'localhost' IDENTIFIED VIA unix_socket;
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_importer'@'localhost';
+GRANT SELECT (id, user_id, status, attempts, lease_until),
+      UPDATE (status, attempts, lease_until, started_at)
+      ON import_job TO 'prospea_importer'@'localhost';
+GRANT SELECT (id, default_region) ON my_account TO 'prospea_importer'@'localhost';
+GRANT SELECT, UPDATE ON my_import_job TO 'prospea_importer'@'localhost';
+GRANT SELECT, DELETE ON my_import_chunk TO 'prospea_importer'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON my_prospect TO 'prospea_importer'@'localhost';
+GRANT SELECT, INSERT ON my_prospect_tag TO 'prospea_importer'@'localhost';
+GRANT INSERT ON my_prospect_note TO 'prospea_importer'@'localhost';
+GRANT SELECT ON my_suppression TO 'prospea_importer'@'localhost';
+
+-- prospea_enricher: claims e-mail discovery jobs across users, then reads
+-- and completes the job's prospect through the views.
+CREATE USER IF NOT EXISTS 'prospea_enricher'@'localhost' IDENTIFIED VIA unix_socket;
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_enricher'@'localhost';
+GRANT SELECT (id, user_id, prospect_id, status, attempts, lease_until),
+      UPDATE (status, attempts, lease_until)
+      ON enrich_job TO 'prospea_enricher'@'localhost';
+GRANT SELECT, UPDATE ON my_enrich_job TO 'prospea_enricher'@'localhost';
+GRANT SELECT, UPDATE ON my_prospect TO 'prospea_enricher'@'localhost';
+GRANT SELECT ON my_suppression TO 'prospea_enricher'@'localhost';

@@ -1,0 +1,27 @@
+/*
+ * prospea-prospects: the prospects route group as a FastCGI program.
+ */
+#include "config.h"
+
+#include "app.h"
+#include "prospects.h"
+#include "route.h"
+
+extern const struct route prosp_routes[];
+
+int
+main(int argc, char *argv[])
+{
+	const struct db_table tables[] = { sess_table, prosp_rec_table,
+	    prosp_table, prosp_import_table, prosp_web_table };
+	const struct app app = {
+		.name = "prospects",
+		.db_user = "prospea_prospects",
+		.routes = prosp_routes,
+		.tables = tables,
+		.ntables = sizeof(tables) / sizeof(tables[0]),
+		.init = NULL,
+	};
+
+	return app_main(argc, argv, &app);
+}
