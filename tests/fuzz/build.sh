@@ -32,6 +32,7 @@ sources() {
 	query)	echo fcgi/query.c fcgi/arena.c ;;
 	cookie)	echo fcgi/cookie.c fcgi/arena.c ;;
 	field)	echo fcgi/field.c fcgi/email.c fcgi/query.c fcgi/arena.c ;;
+	robots)	echo fcgi/robots.c ;;
 	*)	echo "build.sh: no target named $1" >&2; return 1 ;;
 	esac
 }
@@ -41,7 +42,7 @@ libs() {
 	esac
 }
 
-targets=${*:-query cookie field}
+targets=${*:-query cookie field robots}
 mkdir -p "$out"
 for name in $targets; do
 	srcs=$(sources "$name")
