@@ -68,7 +68,7 @@ e-mail discovery can run end to end): http://epi-dor.example/ (Boulangerie
 L'Épi d'Or, Lyon), http://plomberie-dupont.example/ (Dupont & Fils,
 Bourg-en-Bresse), and nomail, private, big, slow, redirect, text and
 robots-down .example. Others have https://*.example/ sites nobody serves,
-and 7 have no website, 6 no phone, 3 no rating. Phones are in the ranges
+and 10 have no website, 5 no phone, 2 no rating. Phones are in the ranges
 04 65 71 xx xx and 01 99 00 xx xx (valid for libphonenumber).
 """
 
