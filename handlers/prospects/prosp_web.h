@@ -1,7 +1,8 @@
 /*
  * Google Places search and import (prosp_places.c) and website e-mail
  * discovery requests (prosp_enrich.c; the crawling is workers/enricher.c):
- * statement ids and body field indexes.
+ * statement ids and body field indexes. The SQL is prosp_places.c's
+ * prosp_web_table.
  */
 #ifndef PROSPEA_PROSP_WEB_H
 #define PROSPEA_PROSP_WEB_H
@@ -10,7 +11,13 @@
 #include "prosp_import.h"
 
 enum prosp_web_stmt {
-	PW_FIRST = PI__MAX,
+	PW_PLACES_PURGE = PI__MAX,	/* the tenant's results older than 24 h */
+	PW_PLACES_PUT,			/* cache one mapped result (upsert) */
+	PW_PLACES_GET,			/* a cached result still fresh */
+	PW_ENRICH_PROSPECT,		/* the prospect's website, row locked */
+	PW_ENRICH_ACTIVE,		/* its queued or running job */
+	PW_ENRICH_INSERT,		/* queue a job */
+	PW_ENRICH_LATEST,		/* the prospect and its latest job */
 	PW__MAX
 };
 
