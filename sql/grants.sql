@@ -92,13 +92,20 @@ GRANT SELECT, INSERT ON my_prospect_tag TO 'prospea_importer'@'localhost';
 GRANT INSERT ON my_prospect_note TO 'prospea_importer'@'localhost';
 GRANT SELECT ON my_suppression TO 'prospea_importer'@'localhost';
 
--- prospea_enricher: claims e-mail discovery jobs across users, then reads
--- and completes the job's prospect through the views.
+-- prospea_enricher: claims e-mail discovery jobs across users (the queue
+-- columns of enrich_job), then, as the job's user through the views,
+-- renews its lease, reads the prospect's website, checks found addresses
+-- against the suppression list, adds them to the prospect and writes the
+-- result (workers/enricher.c).
 CREATE USER IF NOT EXISTS 'prospea_enricher'@'localhost' IDENTIFIED VIA unix_socket;
 REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_enricher'@'localhost';
 GRANT SELECT (id, user_id, prospect_id, status, attempts, lease_until),
       UPDATE (status, attempts, lease_until)
       ON enrich_job TO 'prospea_enricher'@'localhost';
-GRANT SELECT, UPDATE ON my_enrich_job TO 'prospea_enricher'@'localhost';
-GRANT SELECT, UPDATE ON my_prospect TO 'prospea_enricher'@'localhost';
-GRANT SELECT ON my_suppression TO 'prospea_enricher'@'localhost';
+GRANT SELECT (id, status, attempts),
+      UPDATE (status, result, error_code, lease_until, finished_at)
+      ON my_enrich_job TO 'prospea_enricher'@'localhost';
+GRANT SELECT (id, website, emails, email),
+      UPDATE (emails, email, email_key, email_kind, updated_at)
+      ON my_prospect TO 'prospea_enricher'@'localhost';
+GRANT SELECT (id, value_hash) ON my_suppression TO 'prospea_enricher'@'localhost';

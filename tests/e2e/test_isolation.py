@@ -20,7 +20,7 @@ ER_TABLEACCESS_DENIED = 1142
 ER_COLUMNACCESS_DENIED = 1143
 ER_VIEW_CHECK_FAILED = 1369
 
-ACCOUNTS = ("prospea_auth", "prospea_gdpr", "prospea_mailer")
+ACCOUNTS = ("prospea_auth", "prospea_gdpr", "prospea_mailer", "prospea_enricher")
 
 # What each account may SELECT, per table or view: the columns of
 # sql/grants.sql, written out again on purpose. A grant added there without
@@ -50,6 +50,13 @@ READABLE = {
     "prospea_mailer": {
         "transactional_email": {"id", "user_id", "msg_key", "to_addr", "subject",
                                 "body_ct", "status", "attempts", "next_attempt_at"},
+    },
+    "prospea_enricher": {
+        "enrich_job": {"id", "user_id", "prospect_id", "status", "attempts",
+                       "lease_until"},
+        "my_enrich_job": {"id", "status", "attempts"},
+        "my_prospect": {"id", "website", "emails", "email"},
+        "my_suppression": {"id", "value_hash"},
     },
 }
 # The tenant tables behind the views, and the views themselves.
