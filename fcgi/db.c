@@ -360,11 +360,11 @@ static int
 db_run(struct db *db, struct db_stmt *s, const struct db_arg *args,
     size_t nargs)
 {
-	MYSQL_BIND	 b[64];
+	MYSQL_BIND	 b[DB_PARAMS_MAX];
 	my_bool		 isnull = 1;
 	size_t		 i;
 
-	if (nargs != s->nparams || nargs > 64)
+	if (nargs != s->nparams || nargs > DB_PARAMS_MAX)
 		abort();
 	db->errnum = 0;
 	if (db->cur != NULL) {
@@ -465,7 +465,7 @@ static int
 db_run_bulk(struct db *db, struct db_stmt *s, const struct db_arg *rows,
     size_t nrows)
 {
-	MYSQL_BIND		 b[64];
+	MYSQL_BIND		 b[DB_PARAMS_MAX];
 	size_t			 np = s->nparams, i, j;
 	const void		**ptrs;
 	long long		*ints;
@@ -475,7 +475,7 @@ db_run_bulk(struct db *db, struct db_stmt *s, const struct db_arg *rows,
 	enum db_argtype		 t;
 	int			 rc = DB_OK;
 
-	if (np == 0 || np > 64 || nrows == 0 || nrows > UINT_MAX)
+	if (np == 0 || np > DB_PARAMS_MAX || nrows == 0 || nrows > UINT_MAX)
 		abort();
 	db->errnum = 0;
 	if (db->cur != NULL) {

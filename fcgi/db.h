@@ -47,6 +47,9 @@ struct db_table {
 	size_t			 first, end;
 };
 
+/* Placeholders of one statement, at most (more aborts). */
+#define DB_PARAMS_MAX	512
+
 enum db_argtype {
 	DB_ARG_NULL,
 	DB_ARG_INT,

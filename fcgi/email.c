@@ -170,8 +170,14 @@ email_key(char *out, const char *s)
 	char	 ascii[EMAIL_MAX + 1];
 	size_t	 i;
 
-	/* Non-ASCII local parts keep their bytes; only ASCII folds. */
-	if (email_ascii(ascii, sizeof(ascii), s) == 0)
+	/*
+	 * An ASCII address is its own A-label form (IDNA maps ASCII labels
+	 * to lower case only): skip libidn2, which imports call per row.
+	 * Non-ASCII local parts keep their bytes; only ASCII folds.
+	 */
+	for (i = 0; s[i] != '\0' && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (s[i] != '\0' && email_ascii(ascii, sizeof(ascii), s) == 0)
 		s = ascii;
 	for (i = 0; s[i] != '\0' && i < EMAIL_MAX; i++)
 		out[i] = (char)tolower((unsigned char)s[i]);

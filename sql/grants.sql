@@ -69,11 +69,11 @@ GRANT SELECT (id, email, first_name, last_name, role, status, email_verified_at,
       ON user_account TO 'prospea_prospects'@'localhost';
 GRANT SELECT (id, default_region) ON my_account TO 'prospea_prospects'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON my_prospect TO 'prospea_prospects'@'localhost';
-GRANT SELECT, INSERT, DELETE ON my_prospect_tag TO 'prospea_prospects'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON my_prospect_tag TO 'prospea_prospects'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON my_prospect_note TO 'prospea_prospects'@'localhost';
 GRANT SELECT, INSERT, DELETE ON my_suppression TO 'prospea_prospects'@'localhost';
-GRANT SELECT, INSERT, UPDATE ON my_import_job TO 'prospea_prospects'@'localhost';
-GRANT INSERT, DELETE ON my_import_chunk TO 'prospea_prospects'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON my_import_job TO 'prospea_prospects'@'localhost';
+GRANT SELECT, INSERT, DELETE ON my_import_chunk TO 'prospea_prospects'@'localhost';
 GRANT SELECT, INSERT ON my_enrich_job TO 'prospea_prospects'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON my_places_result TO 'prospea_prospects'@'localhost';
 
@@ -81,15 +81,15 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON my_places_result TO 'prospea_prospects'@
 -- import_job), then works as the job's user through the views.
 CREATE USER IF NOT EXISTS 'prospea_importer'@'localhost' IDENTIFIED VIA unix_socket;
 REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_importer'@'localhost';
-GRANT SELECT (id, user_id, status, attempts, lease_until),
+GRANT SELECT (id, user_id, status, attempts, lease_until, started_at),
       UPDATE (status, attempts, lease_until, started_at)
       ON import_job TO 'prospea_importer'@'localhost';
 GRANT SELECT (id, default_region) ON my_account TO 'prospea_importer'@'localhost';
 GRANT SELECT, UPDATE ON my_import_job TO 'prospea_importer'@'localhost';
 GRANT SELECT, DELETE ON my_import_chunk TO 'prospea_importer'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON my_prospect TO 'prospea_importer'@'localhost';
-GRANT SELECT, INSERT ON my_prospect_tag TO 'prospea_importer'@'localhost';
-GRANT INSERT ON my_prospect_note TO 'prospea_importer'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON my_prospect_tag TO 'prospea_importer'@'localhost';
+GRANT SELECT, INSERT ON my_prospect_note TO 'prospea_importer'@'localhost';
 GRANT SELECT ON my_suppression TO 'prospea_importer'@'localhost';
 
 -- prospea_enricher: claims e-mail discovery jobs across users (the queue

@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "log.h"
 #include "mail.h"
 #include "secret.h"
+#include "worker.h"
 
 #define MAILER_BATCH	20
 #define MAILER_LEASE	600	/* seconds a claimed message is ours */
@@ -74,15 +74,6 @@ struct batch {
 	struct outgoing	 m[MAILER_BATCH];
 	size_t		 n;
 };
-
-static volatile sig_atomic_t mailer_stop;
-
-static void
-mailer_on_signal(int sig)
-{
-	(void)sig;
-	mailer_stop = 1;
-}
 
 static char *
 mailer_dup(const char *s, size_t n)
@@ -258,14 +249,6 @@ mailer_test(const struct conf *c, struct mail_conn *mc, const char *from,
 	return 1;
 }
 
-static void
-mailer_sleep(long ms)
-{
-	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);	/* a signal cuts it short, as wanted */
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -274,7 +257,6 @@ main(int argc, char *argv[])
 	struct mail_conn	*mc;
 	struct mail_server	 srv;
 	struct batch		 b;
-	struct sigaction	 sa;
 	enum log_level		 lvl;
 	char			 from[256], *smtp_pw = NULL;
 	const char		*cfile = NULL, *test_to = NULL;
@@ -328,17 +310,11 @@ main(int argc, char *argv[])
 	if ((db = db_open(&conf, &mailer_table, 1)) == NULL)
 		return 1;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = mailer_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	worker_signals();
 	log_info("ready: sending through %s", conf.smtp_url);
 
 	memset(&b, 0, sizeof(b));
-	while (!mailer_stop) {
+	while (!worker_stopping()) {
 		rc = db_tx(db, mailer_claim_tx, &b);
 		if (rc != DB_OK) {
 			if (!down)
@@ -346,16 +322,16 @@ main(int argc, char *argv[])
 				    rc == DB_DOWN ? "unreachable" : "error");
 			down = 1;
 			mailer_batch_free(&b);
-			mailer_sleep(1000);
+			worker_sleep(1000);
 			continue;
 		}
 		down = 0;
-		for (i = 0; i < b.n && !mailer_stop; i++)
+		for (i = 0; i < b.n && !worker_stopping(); i++)
 			mailer_send_one(db, &conf, mc, from, &b.m[i]);
 		if (once && b.n == 0)
 			break;
 		if (b.n == 0)
-			mailer_sleep(conf.mailer_poll_ms);
+			worker_sleep(conf.mailer_poll_ms);
 		mailer_batch_free(&b);
 	}
 	mailer_batch_free(&b);

@@ -41,6 +41,7 @@ enum prosp_rec_stmt {
 	PR_INSERT,
 	PR_MERGE,
 	PR_TAG_INSERT,
+	PR_NOTE_EXISTS,
 	PR_NOTE_INSERT,
 	PR__MAX
 };
@@ -90,8 +91,7 @@ struct prosp_rec {
 	json_t			*tags;		/* owned array of strings, or NULL */
 	json_t			*custom;	/* owned object of strings, or NULL */
 	unsigned		 flags;		/* 1 << enum prosp_flag */
-	char			 buf[2048];	/* storage for cut texts */
-	size_t			 buflen;
+	char			*owned[PF__MAX];	/* texts rec had to copy */
 };
 
 /*
@@ -100,7 +100,9 @@ struct prosp_rec {
  * region ("FR"). Lenient, as imports need: a bad phone, e-mail, website,
  * rating or status is dropped or kept as text with a flag, never fatal.
  * custom (borrowed, may be NULL) is an object of extra text fields; bad
- * keys or values are dropped with PRF_TRUNCATED. 0, or -1 with *reject
+ * keys or values are dropped with PRF_TRUNCATED. Tags come from
+ * f[PF_TAGS] (", " or ";" separated); a caller with a JSON array may
+ * replace rec->tags after the build. 0, or -1 with *reject
  * set to a reason code ("name_missing") when no prospect can be made.
  * Release with prosp_rec_free() in both cases.
  */
@@ -162,17 +164,35 @@ int	prosp_rec_insert(struct db *db, const struct prosp_rec *rec,
  * united, tags added, the note added unless the prospect already has the
  * same text; status and notes are never erased. A db.h code.
  */
-int	prosp_rec_merge(struct db *db, uint64_t id, const struct prosp_rec *rec);
+int	prosp_rec_merge(struct db *db, uint64_t id, const struct prosp_rec *rec,
+	    const char *source);
 
 /*
- * The argument row of PR_INSERT for rec into args (PROSP_INSERT_NARGS),
- * with emails/flags/custom JSON texts written into the owned strings
- * *json[3] (free() them after the statement). Shared by the single and
+ * Texts the argument row of an insert points into: JSON documents and
+ * decimal numbers. Owned; prosp_argbuf_free() releases them after the
+ * statement ran.
+ */
+struct prosp_argbuf {
+	char	*json[3];		/* emails, custom fields, flags */
+	char	 rating[8], lat[16], lng[16];
+};
+
+/*
+ * The argument row of PR_INSERT for rec into args (PROSP_INSERT_NARGS
+ * entries), pointing into rec and buf. Shared by the single insert and
  * the batch insert of imports.
  */
 #define PROSP_INSERT_NARGS	27
-void	prosp_rec_insert_args(struct db_arg *args, char *json[3],
+void	prosp_rec_insert_args(struct db_arg *args, struct prosp_argbuf *buf,
 	    const struct prosp_rec *rec, uint64_t user_id, const char *source,
 	    uint64_t import_id);
+void	prosp_argbuf_free(struct prosp_argbuf *buf);
+
+/*
+ * Adds rec's tags and note to prospect id (tags already there and a note
+ * with the same text are left alone). A db.h code.
+ */
+int	prosp_rec_extras(struct db *db, uint64_t id, const struct prosp_rec *rec,
+	    uint64_t user_id);
 
 #endif

@@ -102,42 +102,51 @@ class Migrations(unittest.TestCase):
     def recorded(self):
         return t.sql("SELECT name, sha256 FROM %s.schema_migration ORDER BY name" % self.DB)
 
+    def shipped(self):
+        """The migrations in sql/, in the order they apply, with their SHA-256."""
+        d = os.path.join(self.sqldir, "migrations")
+        out = []
+        for name in sorted(os.listdir(d)):
+            with open(os.path.join(d, name), "rb") as fh:
+                out.append((name, hashlib.sha256(fh.read()).hexdigest()))
+        return tuple(out)
+
     def test_records_and_refuses_changes(self):
         p = self.migrate(self.sqldir)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("applying 0001_core.sql", p.stdout)
-        with open(os.path.join(self.sqldir, "migrations", "0001_core.sql"), "rb") as fh:
-            original = fh.read()
-        self.assertEqual(self.recorded(), (("0001_core.sql", hashlib.sha256(original).hexdigest()),))
+        shipped = self.shipped()
+        self.assertEqual(self.recorded(), shipped)
         self.assertEqual(t.sql("SELECT COUNT(*) FROM %s.policy_version" % self.DB), ((1,),))
 
         p = self.migrate(self.sqldir)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("schema up to date", p.stdout)
 
-        with open(os.path.join(self.sqldir, "migrations", "0002_probe.sql"), "w") as fh:
+        with open(os.path.join(self.sqldir, "migrations", "9998_probe.sql"), "w") as fh:
             fh.write("CREATE TABLE probe (id INT NOT NULL PRIMARY KEY);\n")
         p = self.migrate(self.sqldir)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIn("applying 0002_probe.sql", p.stdout)
+        self.assertIn("applying 9998_probe.sql", p.stdout)
         self.assertNotIn("0001", p.stdout)
-        self.assertEqual(len(self.recorded()), 2)
+        self.assertEqual(len(self.recorded()), len(shipped) + 1)
 
         with open(os.path.join(self.sqldir, "migrations", "0001_core.sql"), "ab") as fh:
             fh.write(b"-- an edit after the fact\n")
         p = self.migrate(self.sqldir)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("0001_core.sql changed after it ran", p.stderr)
-        self.assertEqual(len(self.recorded()), 2)
+        self.assertEqual(len(self.recorded()), len(shipped) + 1)
 
     def test_failed_migration_is_not_recorded(self):
         self.assertEqual(self.migrate(self.sqldir).returncode, 0)
-        with open(os.path.join(self.sqldir, "migrations", "0002_broken.sql"), "w") as fh:
+        shipped = [name for name, _ in self.shipped()]
+        with open(os.path.join(self.sqldir, "migrations", "9999_broken.sql"), "w") as fh:
             fh.write("CREATE TABLE ok_then (id INT PRIMARY KEY);\nTHIS IS NOT SQL;\n")
         p = self.migrate(self.sqldir)
         self.assertNotEqual(p.returncode, 0)
-        self.assertIn("0002_broken.sql", p.stderr)
-        self.assertEqual([r[0] for r in self.recorded()], ["0001_core.sql"])
+        self.assertIn("9999_broken.sql", p.stderr)
+        self.assertEqual([r[0] for r in self.recorded()], shipped)
 
 
 if __name__ == "__main__":
