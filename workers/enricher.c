@@ -38,19 +38,14 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <sodium.h>
 
 #include "conf.h"
 #include "db.h"
@@ -63,6 +58,7 @@
 #include "robots.h"
 #include "secret.h"
 #include "supp.h"
+#include "worker.h"
 
 #define ENRICH_LEASE		120	/* seconds a claimed job is ours, renewed per page */
 #define ENRICH_TRIES		3	/* claims of one job before it fails */
@@ -236,23 +232,6 @@ struct crawl {
 	struct crawl_found	 found[ENRICH_FOUND_MAX];
 	size_t			 nfound;
 };
-
-static volatile sig_atomic_t enricher_stop;
-
-static void
-enricher_on_signal(int sig)
-{
-	(void)sig;
-	enricher_stop = 1;
-}
-
-static void
-enricher_sleep(long ms)
-{
-	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);	/* a signal cuts it short, as wanted */
-}
 
 /*
  * CURLOPT_OPENSOCKETFUNCTION: the SSRF check. addr is the address libcurl
@@ -773,7 +752,7 @@ crawl_site(struct crawl *cr, const char *website)
 		snprintf(url, sizeof(url), "%s%s", final.origin, crawl_paths[i]);
 		crawl_link_add(links, &nlinks, url, final.url);
 	}
-	for (i = 0; i < nlinks && !enricher_stop; i++) {
+	for (i = 0; i < nlinks && !worker_stopping(); i++) {
 		if (cr->fetched >= (size_t)cr->c->enrich_pages_max ||
 		    crawl_renew(cr) == -1)
 			break;
@@ -1032,7 +1011,7 @@ enricher_job(struct crawl *cr, const struct job *j)
 		f.error = crawl_site(cr, website);
 		if (cr->lost)
 			goto out;
-		if (enricher_stop) {
+		if (worker_stopping()) {
 			/* Back to the queue for the next worker, at once. */
 			db_exec(cr->db, EN_RELEASE, DB_ARGS(DB_INT(j->id),
 			    DB_INT(j->attempts)));
@@ -1118,7 +1097,6 @@ main(int argc, char *argv[])
 	struct db		*db;
 	struct crawl		 cr;
 	struct job		 j;
-	struct sigaction	 sa;
 	enum log_level		 lvl;
 	const char		*cfile = NULL;
 	int			 i, rc, once = 0, down = 0;
@@ -1151,25 +1129,19 @@ main(int argc, char *argv[])
 	if (crawl_init(&cr, &conf, db) == -1)
 		return 2;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = enricher_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	worker_signals();
 	log_info("ready: %s, at most %ld pages of %ld bytes per site%s",
 	    conf.enrich_user_agent, conf.enrich_pages_max, conf.enrich_page_max,
 	    conf.enrich_allow_private ? ", private addresses allowed" : "");
 
-	while (!enricher_stop) {
+	while (!worker_stopping()) {
 		rc = db_tx(db, enricher_claim_tx, &j);
 		if (rc != DB_OK) {
 			if (!down)
 				log_warn("cannot claim jobs (database %s)",
 				    rc == DB_DOWN ? "unreachable" : "error");
 			down = 1;
-			enricher_sleep(1000);
+			worker_sleep(1000);
 			continue;
 		}
 		down = 0;
@@ -1179,7 +1151,7 @@ main(int argc, char *argv[])
 		}
 		if (once)
 			break;
-		enricher_sleep(conf.worker_poll_ms);
+		worker_sleep(conf.worker_poll_ms);
 	}
 	log_info("stopping");
 	crawl_fini(&cr);

@@ -724,7 +724,7 @@ places_import_one(struct db *db, struct places_import *im, const char *id)
 	if (rc == DB_OK) {
 		im->duplicates++;
 		if (im->update) {
-			if ((rc = prosp_rec_merge(db, pid, &rec)) != DB_OK)
+			if ((rc = prosp_rec_merge(db, pid, &rec, "places")) != DB_OK)
 				goto done;
 			im->updated++;
 			json_array_append_new(im->ids, json_sprintf("%llu",
