@@ -4,7 +4,7 @@
  * by page (PROSP_EXPORT_PAGE rows in memory at a time, never the table).
  *
  * The file opens in a French Excel as it is: UTF-8 with a byte order mark,
- * ';' between cells (?delimiter=, or a tab for other tools), CRLF line
+ * ';' between cells (?delimiter=, or ?delimiter=tab for other tools), CRLF line
  * ends (RFC 4180), and with ';' decimal commas, so ratings and
  * coordinates are numbers there. The header row uses the API's field
  * names, not translated ones: a file exported, edited and imported again
@@ -208,13 +208,14 @@ prosp_export(struct req *r)
 	if (prosp_search_or_reply(r, &s, 0, "delimiter") == -1)
 		return r->status;
 	if ((d = req_query(r, "delimiter")) != NULL) {
-		if ((strcmp(d, ";") != 0 && strcmp(d, ",") != 0 &&
-		    strcmp(d, "\t") != 0))
+		/* A tab is spelt "tab": queries hold no control characters. */
+		if (strcmp(d, ";") != 0 && strcmp(d, ",") != 0 &&
+		    strcmp(d, "tab") != 0)
 			return resp_invalid(r, "Some query parameters are invalid.",
 			    json_pack("[{s:s, s:s, s:s}]", "field", "delimiter",
 			    "code", "enum", "message",
-			    "must be ';', ',' or a tab"));
-		delim = d[0];
+			    "must be ';', ',' or tab"));
+		delim = strcmp(d, "tab") == 0 ? '\t' : d[0];
 	}
 	s.limit = PROSP_EXPORT_PAGE;
 	/* What can fail before a status is sent fails with its own answer. */

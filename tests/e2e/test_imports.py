@@ -265,6 +265,21 @@ class Spreadsheets(unittest.TestCase):
                   "AND name = 'Pharmacie Centrale'", (user_id(self.addr),))[0]
         self.assertEqual((row[0], json.loads(row[1])), ("Dijon", {"horaires": "ouverte le dimanche"}))
 
+    def test_suppressed_rows_are_not_imported(self):
+        for kind, value in (("email", "Non@Merci.example"), ("phone", "04 65 71 12 60"),
+                            ("domain", "https://www.jamais.example/")):
+            r = self.c.call("POST", "/api/v1/suppressions", {"kind": kind, "value": value})
+            self.assertEqual(r.status, 201, r)
+        text = ("Nom;Téléphone;E-mail;Site web\n"
+                "A;;non@merci.example;\n"                   # the address
+                "B;+33465711260;;\n"                         # the phone
+                "C;;;jamais.example\n"                       # the website's domain
+                "D;;equipe@jamais.example;\n"                # an address on that domain
+                "E;04 65 71 12 61;ok@merci.example;\n")
+        j = self.imp(text.encode())
+        self.assertEqual((j["rows"], j["created"], j["suppressed"]), (5, 1, 4), j)
+        self.assertEqual([r[0] for r in prospects(self.addr)], ["E"])
+
     def test_file_without_a_name_column(self):
         r = upload(self.c, b"Ville;Code postal\nLyon;69002\n")
         self.assertEqual(r.status, 422, r)

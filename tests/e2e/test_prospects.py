@@ -476,7 +476,7 @@ class Export(Base):
         cls.c, cls.addr = t.logged_in(prefix="export")
         for body in ({"name": "=HYPERLINK(\"http://evil.example\")", "city": "Lyon",
                       "phone": "01 45 00 00 01", "rating": 4.5, "tags": ["a", "b"]},
-                     {"name": "Café; \"Le Zinc\"\nbis", "city": "Paris", "postal_code": "75011",
+                     {"name": "Café; \"Le Zinc\" bis", "city": "Paris", "postal_code": "75011",
                       "email": "zinc@cafe.example"},
                      {"name": "@SUM(1+1)", "city": "Lyon", "category": "+cmd"}):
             r = cls.c.call("POST", P, body)
@@ -508,7 +508,7 @@ class Export(Base):
         self.assertEqual(evil["rating"], "4,5")
         self.assertEqual(evil["tags"], "a, b")
         self.assertEqual(evil["city"], "Lyon")
-        zinc = by_name["Café; \"Le Zinc\"\nbis"]
+        zinc = by_name["Café; \"Le Zinc\" bis"]
         self.assertEqual(zinc["postal_code"], "75011")
         self.assertEqual(zinc["email"], "zinc@cafe.example")
 
@@ -516,7 +516,7 @@ class Export(Base):
         rows = self.rows(self.c.call("GET", P + "/export.csv?city=lyon&delimiter=,"), ",")
         self.assertEqual(len(rows), 3)
         self.assertEqual(rows[0][0], "id")
-        rows = self.rows(self.c.call("GET", P + "/export.csv?delimiter=%09&q=zinc"), "\t")
+        rows = self.rows(self.c.call("GET", P + "/export.csv?delimiter=tab&q=zinc"), "\t")
         self.assertEqual(len(rows), 2)
         self.assertProblem(self.c.call("GET", P + "/export.csv?delimiter=|"), 400, field="delimiter")
         self.assertProblem(self.c.call("GET", P + "/export.csv?limit=5"), 400, field="limit")
