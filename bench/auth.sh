@@ -12,38 +12,12 @@
 # Writes bench/results/auth-<date>.txt and stops the stack.
 # Usage: bench/auth.sh [seconds per run, default 20]
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 DUR=${1:-20}
-export PROSPEA_VAR=$ROOT/var/bench PROSPEA_KIND=bench PROSPEA_PORT=18180
-export PROSPEA_SMTP_PORT=12625 PROSPEA_SMTPS_PORT=12665
-export PROSPEA_AUTH_RATE=1000000r/s PROSPEA_CHILDREN=${PROSPEA_CHILDREN:-4}
-URL=http://127.0.0.1:$PROSPEA_PORT
 command -v wrk >/dev/null || { echo "bench/auth.sh needs wrk: apt-get install wrk" >&2; exit 1; }
-cd "$ROOT"
-./dev up >/dev/null
-trap './dev down >/dev/null' EXIT
-
-EMAIL="bench-$(date +%s)@exemple.fr" PW="Un mot de passe de banc"
-curl -fsS -o /dev/null -X POST "$URL/api/v1/auth/signup" -H 'Content-Type: application/json' \
-	-d "{\"first_name\":\"Banc\",\"last_name\":\"Essai\",\"email\":\"$EMAIL\",\"password\":\"$PW\",\"accept_policy_version\":\"2026-01\",\"confirm_professional_16plus\":true}"
-TOKEN=""
-for _ in $(seq 1 100); do
-	TOKEN=$(/usr/bin/python3 - "$PROSPEA_VAR/mail/new" "$EMAIL" <<'PY'
-import email, email.policy, glob, re, sys
-for f in glob.glob(sys.argv[1] + "/*"):
-    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
-    if m["To"] == sys.argv[2]:
-        t = re.search(r"#token=([A-Za-z0-9_-]{43})", m.get_body(("plain",)).get_content())
-        print(t.group(1))
-PY
-)
-	[ -n "$TOKEN" ] && break
-	sleep 0.1
-done
-[ -n "$TOKEN" ] || { echo "no verification mail" >&2; exit 1; }
-curl -fsS -X POST "$URL/api/v1/auth/verify-email" -H 'Content-Type: application/json' -d "{\"token\":\"$TOKEN\"}"
-COOKIE=$(curl -fsS -D - -o /dev/null -X POST "$URL/api/v1/auth/login" -H 'Content-Type: application/json' \
-	-d "{\"email\":\"$EMAIL\",\"password\":\"$PW\"}" | sed -n 's/^Set-Cookie: \(__Host-prospea_session=[^;]*\);.*/\1/p')
+bench_stack
+bench_user
 
 # The my_session view as sql/migrations defines it, filtered by $1.
 view() {

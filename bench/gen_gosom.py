@@ -99,6 +99,11 @@ SURNAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit
             "Dupont", "Lambert", "Bonnet", "François", "Martinez", "Legrand", "Garnier",
             "Faure", "Rousseau", "Blanc", "Guérin", "Muller", "Henry", "Roussel", "Nicolas",
             "Perrin"]
+FIRSTNAMES = ["Léa", "Hugo", "Chloé", "Louis", "Emma", "Jules", "Manon", "Arthur", "Inès",
+              "Lucas", "Camille", "Gabriel", "Sarah", "Raphaël", "Jade", "Adam", "Louise",
+              "Paul", "Alice", "Nathan", "Lina", "Ethan", "Rose", "Tom", "Anna", "Noah",
+              "Julia", "Léo", "Zoé", "Sacha", "Mila", "Théo", "Eva", "Maël", "Nina",
+              "Victor", "Lou", "Martin", "Iris", "Samuel"]
 PLACES = ["du Centre", "de la Gare", "du Marché", "des Halles", "du Port", "de l'Église",
           "du Château", "des Remparts", "du Parc", "de la Place"]
 STREETS = ["Rue de la République", "Avenue Jean Jaurès", "Rue Victor Hugo", "Place du Marché",
@@ -164,12 +169,15 @@ def place_cells(place, rnd):
     _, category, words = CATEGORIES[query]
     postal = pick(rnd, postals)
     name_style = int(rnd() * 3)
+    # Names as varied as a real city's: two businesses of one postal code
+    # rarely share one (which would make them duplicates by name).
     if name_style == 0:
-        title = "%s %s%s" % (pick(rnd, words), pick(rnd, SURNAMES), pick(rnd, FORMS))
+        title = "%s %s %s%s" % (pick(rnd, words), pick(rnd, FIRSTNAMES), pick(rnd, SURNAMES),
+                                pick(rnd, FORMS))
     elif name_style == 1:
-        title = "%s %s" % (pick(rnd, words), pick(rnd, PLACES))
+        title = "%s %s chez %s" % (pick(rnd, words), pick(rnd, PLACES), pick(rnd, FIRSTNAMES))
     else:
-        title = "%s %s" % (pick(rnd, SURNAMES), category)
+        title = "%s %s %s" % (pick(rnd, FIRSTNAMES), pick(rnd, SURNAMES), category)
     street = "%d %s" % (1 + int(rnd() * 180), pick(rnd, STREETS))
     lat = clat + (rnd() - 0.5) * 0.08
     lng = clng + (rnd() - 0.5) * 0.12

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,30 @@ resp_json(struct req *r, int status, json_t *body)
 }
 
 int
+resp_stream_begin(struct req *r, int status, const char *ctype)
+{
+	return resp_write(r, status, ctype, NULL, 0);
+}
+
+int
+resp_stream_write(struct req *r, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	int		 n;
+
+	if (r->method == M_HEAD)
+		return 0;
+	while (len > 0) {
+		n = len > INT_MAX ? INT_MAX : (int)len;
+		if (FCGX_PutStr(p, n, r->fcgi->out) != n)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
 resp_empty(struct req *r, int status)
 {
 	if (status == 204)
@@ -125,7 +150,7 @@ resp_empty(struct req *r, int status)
 
 static int
 resp_problem_json(struct req *r, int status, const char *code,
-    const char *detail, json_t *errors)
+    const char *detail, json_t *errors, json_t *ext)
 {
 	json_t	*p;
 	char	*s;
@@ -148,6 +173,10 @@ resp_problem_json(struct req *r, int status, const char *code,
 		json_object_set_new(p, "code", json_string(code));
 	if (errors != NULL)
 		json_object_set_new(p, "errors", errors);
+	if (ext != NULL) {
+		json_object_update_missing(p, ext);
+		json_decref(ext);
+	}
 	if ((s = json_dumps(p, JSON_COMPACT)) == NULL)
 		abort();
 	json_decref(p);
@@ -159,13 +188,20 @@ resp_problem_json(struct req *r, int status, const char *code,
 int
 resp_problem(struct req *r, int status, const char *code, const char *detail)
 {
-	return resp_problem_json(r, status, code, detail, NULL);
+	return resp_problem_json(r, status, code, detail, NULL, NULL);
+}
+
+int
+resp_problem_ext(struct req *r, int status, const char *code,
+    const char *detail, json_t *ext)
+{
+	return resp_problem_json(r, status, code, detail, NULL, ext);
 }
 
 int
 resp_invalid(struct req *r, const char *detail, json_t *errors)
 {
-	return resp_problem_json(r, 400, "validation", detail, errors);
+	return resp_problem_json(r, 400, "validation", detail, errors, NULL);
 }
 
 int
@@ -176,7 +212,7 @@ resp_unprocessable(struct req *r, const char *field, const char *code,
 
 	errors = json_pack("[{s:s, s:s, s:s}]", "field", field, "code", code,
 	    "message", message);
-	return resp_problem_json(r, 422, code, message, errors);
+	return resp_problem_json(r, 422, code, message, errors, NULL);
 }
 
 int

@@ -8,6 +8,8 @@
 #ifndef PROSPEA_RESP_H
 #define PROSPEA_RESP_H
 
+#include <stddef.h>
+
 #include <jansson.h>
 
 struct req;
@@ -17,6 +19,19 @@ void	 resp_header(struct req *r, const char *name, const char *value);
 
 /* Writes status with body as JSON. Steals the reference to body. */
 int	 resp_json(struct req *r, int status, json_t *body);
+
+/*
+ * A body that is not JSON, sent as it is produced (a CSV export of any
+ * size, never whole in memory): resp_stream_begin() writes the status
+ * line and the headers with Content-Type ctype and returns status; then
+ * resp_stream_write() sends len bytes at buf, as often as needed (nothing
+ * for HEAD). 0, or -1 when the bytes could not be written (the client or
+ * nginx went away: stop producing). Once begun the status is sent: a
+ * failure later can only cut the body short, so callers check what can
+ * fail (the first page of a query) before they begin.
+ */
+int	 resp_stream_begin(struct req *r, int status, const char *ctype);
+int	 resp_stream_write(struct req *r, const void *buf, size_t len);
 
 /* Writes a status without a body (204, or 202 with {}). */
 int	 resp_empty(struct req *r, int status);
@@ -30,6 +45,14 @@ int	 resp_empty(struct req *r, int status);
  */
 int	 resp_problem(struct req *r, int status, const char *code,
 	    const char *detail);
+
+/*
+ * resp_problem() with extension members (RFC 9457 section 3.2): the
+ * members of the object ext (stolen) that the problem does not already
+ * have, e.g. {"duplicate_of": "42"} on a 409.
+ */
+int	 resp_problem_ext(struct req *r, int status, const char *code,
+	    const char *detail, json_t *ext);
 
 /* A 400 validation problem with "errors": [{field, code, message}]. Steals errors. */
 int	 resp_invalid(struct req *r, const char *detail, json_t *errors);

@@ -7,15 +7,134 @@
 #ifndef PROSPEA_PROSP_CRUD_H
 #define PROSPEA_PROSP_CRUD_H
 
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "db.h"
 #include "field.h"
 #include "prosp_rec.h"
+#include "supp.h"
+
+struct req;
 
 enum prosp_stmt {
-	PS_FIRST = PR__MAX,
+	/* prosp_crud.c: the list, one statement per sort (same filters). */
+	PS_LIST_CREATED = PR__MAX,
+	PS_LIST_NAME,
+	PS_LIST_CITY,
+	PS_LIST_RATING,
+	PS_LIST_UPDATED,
+	PS_GET,			/* one prospect by id */
+	PS_TAGS_OF,		/* tags of a JSON array of prospect ids */
+	PS_NOTES_COUNT_OF,	/* note counts of a JSON array of prospect ids */
+	PS_LOCK,		/* the prospect's editable texts, FOR UPDATE */
+	PS_UPDATE,
+	PS_TAGS_CLEAR,
+	PS_DELETE,
+	/* prosp_notes.c */
+	PS_NOTE_LIST,
+	PS_NOTE_INSERT,
+	PS_NOTE_GET,
+	PS_NOTE_UPDATE,
+	PS_NOTE_DELETE,
+	/* prosp_supp.c */
+	PS_SUPP_LIST,
+	PS_SUPP_INSERT,
+	PS_SUPP_GET,
+	PS_SUPP_BY_HASH,
+	PS_SUPP_DELETE,
 	PS__MAX
 };
 
 extern const struct db_table prosp_table;
+
+/*
+ * The search filters and sort of GET /prospects, shared by the export:
+ * the query parameters read by prosp_search_parse(). Texts are borrowed
+ * from the request.
+ */
+enum prosp_sort {
+	PSORT_CREATED,		/* newest first */
+	PSORT_NAME,
+	PSORT_CITY,		/* prospects without a city last */
+	PSORT_RATING,		/* best first, unrated last */
+	PSORT_UPDATED,		/* most recently changed first */
+	PSORT__MAX
+};
+
+struct prosp_search {
+	const char	*like;		/* "%q%" with %, _ and \ escaped, or NULL */
+	const char	*status, *tag, *city, *postal_code, *category, *source;
+	int		 has_email, has_phone;	/* -1 any, 0 or 1 */
+	enum prosp_sort	 sort;
+	long		 limit;		/* 1..200 */
+	/* The keyset position after which to go on (from ?cursor=). */
+	int		 has_cursor;
+	int		 cursor_null;	/* the last row's sort value was NULL */
+	const char	*cursor_val;	/* that value as text (sort key) */
+	uint64_t	 cursor_id;
+};
+
+/*
+ * Reads r's query into s: the filters and the sort, then limit and cursor
+ * unless paged is 0 (the export reads everything). extra names one more
+ * accepted parameter (the export's "delimiter") or is NULL. Unknown,
+ * repeated or bad parameters are answered 400 with errors[]: returns 0, or
+ * -1 when the answer is written (_or_reply).
+ */
+int	prosp_search_or_reply(struct req *r, struct prosp_search *s, int paged,
+	    const char *extra);
+
+/*
+ * Runs one page of search s: DB_OK with the rows in r->db (walk them with
+ * db_next(); columns as prosp_row_json() reads them), or an error code.
+ * Asks for s->limit + 1 rows, so a caller sees whether more follow.
+ */
+int	prosp_search_query(struct req *r, const struct prosp_search *s);
+
+/*
+ * Moves s past the current row of a search result, as the next page's
+ * cursor; and the same position as an opaque base64url string (arena).
+ */
+void	prosp_search_advance(struct req *r, struct prosp_search *s);
+const char *prosp_search_cursor(struct req *r, const struct prosp_search *s);
+
+/*
+ * The current row of PS_GET or of a search as the API's prospect object
+ * (new reference), without tags and notes_count: prosp_rows_complete()
+ * adds those to an array of such objects, in two statements.
+ */
+json_t	*prosp_row_json(struct db *db);
+int	prosp_rows_complete(struct db *db, json_t *items);
+
+/*
+ * One page of a list ordered by id, newest first: runs stmt with args
+ * (whose last two are the cursor id and limit + 1), turns at most limit
+ * rows into items with row() and answers {items, next_cursor}, the id of
+ * the last item when more follow. Returns the status written.
+ */
+int	prosp_paged(struct req *r, size_t stmt, const struct db_arg *args,
+	    size_t nargs, long limit, json_t *(*row)(struct db *));
+
+/*
+ * Puts value (normalised: supp.h) of kind on the tenant's suppression
+ * list with reason (a suppression.reason). DB_OK with *id the new entry;
+ * DB_CONFLICT when it was already listed, with *id the existing entry
+ * (id may be NULL: then nothing is read); or an error code.
+ */
+int	prosp_supp_add(struct db *db, uint64_t user_id, enum supp_kind kind,
+	    const char *value, const char *reason, uint64_t *id);
+
+/* Answers status with the row of stmt (one id argument) through row(). */
+int	prosp_row_reply(struct req *r, int status, size_t stmt, uint64_t id,
+	    json_t *(*row)(struct db *));
+
+/* Runs stmt (one id argument) with path id 0: 204, or 404 when no row. */
+int	prosp_delete_or_404(struct req *r, size_t stmt);
+
+/* The 400 of a bad ?limit= or ?cursor= on an id-paged list. */
+int	prosp_bad_page(struct req *r);
 
 /* POST /prospects */
 enum {

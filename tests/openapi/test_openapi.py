@@ -226,45 +226,60 @@ class SourceRoute:
         self.table = table          # field table name, or None
 
 
+def parse_tables(rel, text, report):
+    """{name: [field dict]}: the field tables of one C file."""
+    defines = {}
+    for m in re.finditer(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+(.+)$",
+                         text, re.M):
+        defines[m.group(1)] = m.group(2).strip()
+    enums = {}
+    for m in re.finditer(r"(?:static\s+)?const\s+char\s*\*\s*const\s+(\w+)\s*\[[^\]]*\]"
+                         r"\s*=\s*\{(.*?)\}\s*;", text, re.S):
+        enums[m.group(1)] = re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2))
+    tables = {}
+    for m in re.finditer(r"(?:static\s+)?const\s+struct\s+field\s+(\w+)\s*\[[^\]]*\]"
+                         r"\s*=\s*\{(.*?)\n\s*\}\s*;", text, re.S):
+        fields = []
+        for row in rows(m.group(2)):
+            a = split_top(row)
+            if len(a) < 2 or not re.fullmatch(r'"[^"]*"', a[0]):
+                report.fail("%s: cannot read a row of field table %s: {%s}"
+                            % (rel, m.group(1), row.strip()))
+                continue
+            fl = expand(a[2], defines) if len(a) > 2 else "0"
+            fields.append({
+                "name": a[0][1:-1],
+                "check": a[1],
+                "required": "FIELD_REQ" in fl,
+                "nullable": "FIELD_NULL" in fl,
+                "min": c_int(a[3], defines) if len(a) > 3 else 0,
+                "max": c_int(a[4], defines) if len(a) > 4 else 0,
+                "enums": enums.get(a[5]) if len(a) > 5 and a[5] != "NULL" else None,
+            })
+        tables[m.group(1)] = fields
+    return tables, defines
+
+
 def parse_sources(srcdir, report):
-    """{(METHOD, PATTERN): SourceRoute} from handlers/*/*.c under srcdir."""
+    """{(METHOD, PATTERN): SourceRoute} from handlers/*/*.c under srcdir. A
+    route row may name a field table of any file of its program's folder
+    (a group keeps each table beside the handlers that read it)."""
     routes = {}
     files = sorted(glob.glob(os.path.join(srcdir, "handlers", "*", "*.c")))
     if not files:
         raise HardError("no handlers/*/*.c under %s (pass --srcdir)" % srcdir)
+    texts, folder_tables = {}, {}
     for path in files:
         rel = os.path.relpath(path, srcdir)
         with open(path, encoding="utf-8") as f:
-            text = strip_comments(f.read())
-        defines = {}
-        for m in re.finditer(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+(.+)$",
-                             text, re.M):
-            defines[m.group(1)] = m.group(2).strip()
-        enums = {}
-        for m in re.finditer(r"(?:static\s+)?const\s+char\s*\*\s*const\s+(\w+)\s*\[[^\]]*\]"
-                             r"\s*=\s*\{(.*?)\}\s*;", text, re.S):
-            enums[m.group(1)] = re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2))
-        tables = {}
-        for m in re.finditer(r"(?:static\s+)?const\s+struct\s+field\s+(\w+)\s*\[[^\]]*\]"
-                             r"\s*=\s*\{(.*?)\n\s*\}\s*;", text, re.S):
-            fields = []
-            for row in rows(m.group(2)):
-                a = split_top(row)
-                if len(a) < 2 or not re.fullmatch(r'"[^"]*"', a[0]):
-                    report.fail("%s: cannot read a row of field table %s: {%s}"
-                                % (rel, m.group(1), row.strip()))
-                    continue
-                fl = expand(a[2], defines) if len(a) > 2 else "0"
-                fields.append({
-                    "name": a[0][1:-1],
-                    "check": a[1],
-                    "required": "FIELD_REQ" in fl,
-                    "nullable": "FIELD_NULL" in fl,
-                    "min": c_int(a[3], defines) if len(a) > 3 else 0,
-                    "max": c_int(a[4], defines) if len(a) > 4 else 0,
-                    "enums": enums.get(a[5]) if len(a) > 5 and a[5] != "NULL" else None,
-                })
-            tables[m.group(1)] = fields
+            texts[path] = strip_comments(f.read())
+        tables, _ = parse_tables(rel, texts[path], report)
+        folder_tables.setdefault(os.path.dirname(path), {}).update(tables)
+    for path in files:
+        rel = os.path.relpath(path, srcdir)
+        text = texts[path]
+        _, defines = parse_tables(rel, text, Report())
+        tables = folder_tables[os.path.dirname(path)]
         for m in re.finditer(r"const\s+struct\s+route\s+(\w+)\s*\[[^\]]*\]\s*=\s*\{(.*?)\n\s*\}\s*;",
                              text, re.S):
             for row in rows(m.group(2)):
