@@ -56,7 +56,9 @@ def requests_since(mark, host=None):
 
 
 class enricher_paused:
-    """Pauses the stack's enricher (its multiwatch child) inside a with block."""
+    """Pauses the stack's enricher (its multiwatch child) inside a with
+    block, never in the middle of a claim: a transaction left open would
+    hold its locks on the queue while it sleeps."""
 
     def __enter__(self):
         with open(os.path.join(t.VAR, "run", "enricher.pid")) as fh:
@@ -64,8 +66,16 @@ class enricher_paused:
         self.pids = [int(p) for p in subprocess.run(
             ["pgrep", "-P", watcher], capture_output=True, text=True).stdout.split()]
         assert len(self.pids) == 1, self.pids
-        os.kill(self.pids[0], signal.SIGSTOP)
-        return self
+        for _ in range(100):
+            os.kill(self.pids[0], signal.SIGSTOP)
+            if not t.sql("SELECT 1 FROM information_schema.innodb_trx x "
+                         "JOIN information_schema.processlist p "
+                         "ON p.id = x.trx_mysql_thread_id "
+                         "WHERE p.user = 'prospea_enricher'"):
+                return self
+            os.kill(self.pids[0], signal.SIGCONT)
+            time.sleep(0.01)
+        raise AssertionError("the enricher is always inside a transaction")
 
     def __exit__(self, *exc):
         os.kill(self.pids[0], signal.SIGCONT)
