@@ -31,8 +31,8 @@
 #define CSVIN_SNIFF_MAX		(64 * 1024)	/* decoded bytes the delimiter is sniffed from */
 #define CSVIN_SNIFF_LINES	32		/* records of them that count */
 /*
- * The most bytes handed to libcsv in one call: a cell can grow that far
- * past CSVIN_CELL_MAX before csvin_cut() trims it.
+ * The most bytes libcsv reads between two calls of csvin_cut(): a cell can
+ * grow that far past CSVIN_CELL_MAX before it is cut.
  */
 #define CSVIN_SEG_MAX		(16 * 1024)
 #define CSVIN_CONV_MAX		(16 * 1024)	/* iconv's output buffer */
@@ -270,6 +270,7 @@ struct csvin {
 	size_t			 rec_line;	/* where the record began */
 
 	struct csv_parser	 csv;
+	size_t			 segfill;	/* bytes given to libcsv since csvin_cut() */
 	int			 cell_cut;	/* csvin_cut() cut the open cell */
 
 	/* The record being read: its values, NUL-terminated, in rec. */
@@ -575,9 +576,11 @@ csvin_put(struct csvin *c, const char *str, size_t n)
  * dropped, so that memory stays bounded whatever the file holds. libcsv
  * has no hook for this, but struct csv_parser is public (csv.h):
  * entry_pos is the length of the cell so far, spaces the trailing blanks
- * it will drop (and, after a closing quote, it drops spaces + 1). Setting
- * entry_pos to CSVIN_CELL_MAX and spaces to 0 keeps both subtractions in
- * range; the cell only loses a quote or blanks of its cut end.
+ * it will drop (and, after what may be a closing quote, it drops
+ * spaces + 1). Setting entry_pos to CSVIN_CELL_MAX and spaces to 0 keeps
+ * both subtractions in range; the cell only loses a quote or blanks at its
+ * cut end. csvin_parse() calls this at positions fixed by the text, so the
+ * loss is the same for every chunking.
  */
 static void
 csvin_cut(struct csvin *c)
@@ -1060,10 +1063,14 @@ csvin_blank_tsv(unsigned char ch)
 }
 
 /*
- * Hands decoded text to libcsv one physical line at a time (at most
- * CSVIN_SEG_MAX bytes), so that the line where a record starts is known
- * when it ends. The scan mirrors libcsv's view of where records start:
- * blanks before a record are skipped, anything else begins one.
+ * Hands decoded text to libcsv and tracks physical lines. Each call to
+ * csv_parse() ends at a line-end byte at the latest, so that the line
+ * where a record starts is known when it ends; the scan mirrors libcsv's
+ * view of where records start (blanks before a record are skipped,
+ * anything else begins one). csvin_cut() runs after each CR or LF byte
+ * and after every CSVIN_SEG_MAX bytes without one: positions fixed by the
+ * text, never by how the caller split it, so every chunking of a file
+ * gives the same rows.
  */
 static int
 csvin_parse(struct csvin *c, const char *text, size_t n)
@@ -1071,26 +1078,28 @@ csvin_parse(struct csvin *c, const char *text, size_t n)
 	const unsigned char	*s = (const unsigned char *)text;
 	size_t			 i = 0, start, lim;
 	unsigned char		 ch;
+	int			 end;
 
 	while (i < n) {
 		start = i;
-		lim = n - i > CSVIN_SEG_MAX ? i + CSVIN_SEG_MAX : n;
-		while (i < lim) {
+		lim = n - i > CSVIN_SEG_MAX - c->segfill ?
+		    i + CSVIN_SEG_MAX - c->segfill : n;
+		end = 0;
+		while (i < lim && !end) {
 			ch = s[i++];
-			if (ch == '\r' || (ch == '\n' && !c->prev_cr)) {
-				if (!c->in_record)
-					c->skipped++;	/* a blank line */
-				c->line++;
-				c->blank_line = 0;
-				c->prev_cr = ch == '\r';
-				if (c->prev_cr && i < lim && s[i] == '\n') {
-					i++;
-					c->prev_cr = 0;
+			if ((end = ch == '\r' || ch == '\n')) {
+				/* The LF of a CRLF ends no line of its own. */
+				if (ch == '\r' || !c->prev_cr) {
+					if (!c->in_record)
+						c->skipped++;	/* a blank line */
+					c->line++;
+					c->blank_line = 0;
 				}
-				break;
+				c->prev_cr = ch == '\r';
+				continue;
 			}
 			c->prev_cr = 0;
-			if (ch == '\n' || c->in_record)
+			if (c->in_record)
 				continue;
 			if (ch == ' ' || (ch == '\t' && c->delim != '\t'))
 				c->blank_line = 1;
@@ -1104,7 +1113,11 @@ csvin_parse(struct csvin *c, const char *text, size_t n)
 			abort();	/* only out of memory stops libcsv */
 		if (c->err.code != CSVIN_ERR_NONE)
 			return -1;
-		csvin_cut(c);
+		c->segfill += i - start;
+		if (end || c->segfill == CSVIN_SEG_MAX) {
+			csvin_cut(c);
+			c->segfill = 0;
+		}
 	}
 	return 0;
 }
