@@ -12,15 +12,18 @@
  * The encoding is what csvin_detect() says from the input and its UTF-8
  * validity, the delimiter is sniffed. Each case is read whole, a byte at a
  * time and in 7-byte chunks, and all three must give the expected text.
- * The table tests below check the incremental UTF-8 validator at every
- * split against an independent oracle, encoding detection, and what
- * cases in files cannot hold: cells past CSVIN_CELL_MAX, headers past
- * CSVIN_COLS_MAX, a row function that stops, and memory that stays
- * bounded over a large file.
+ * The tests below check the incremental UTF-8 validator at every split
+ * against an independent oracle, encoding detection, and what cases in
+ * files cannot hold: cells past CSVIN_CELL_MAX (the same for any
+ * chunking), headers past CSVIN_COLS_MAX, a row function that stops,
+ * misuse after the end, and memory that stays bounded over 64 MiB.
  */
 #include "config.h"
 
+#include <sys/wait.h>
+
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,6 +468,45 @@ test_count(void *arg, const struct csvin_row *row)
 }
 
 /*
+ * 1 if, in a child process, feeding (how 0) or finishing (how 1) a reader
+ * that finished aborts; misuse must not go unnoticed (STYLE.md).
+ */
+static int
+test_aborts_after_finish(int how)
+{
+	struct csvin_opts	 opts = { CSVIN_ENC_UTF8, 0, NULL };
+	pid_t			 pid;
+	int			 status;
+	size_t			 rows = 0;
+
+	if ((pid = fork()) == -1)
+		fail_msg("fork failed");
+	if (pid == 0) {
+		struct csvin *c = csvin_new(&opts, test_count, &rows);
+
+		/* cmocka's handler would resume the test runner in the child. */
+		signal(SIGABRT, SIG_DFL);
+		if (csvin_feed(c, "name\na\n", 7) != 0 || csvin_finish(c) != 0)
+			_exit(2);
+		if (how == 0)
+			csvin_feed(c, "b\n", 2);
+		else
+			csvin_finish(c);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) == -1)
+		fail_msg("waitpid failed");
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void
+test_csvin_misuse(void **state)
+{
+	assert_true(test_aborts_after_finish(0));
+	assert_true(test_aborts_after_finish(1));
+}
+
+/*
  * Memory stays bounded: 64 MiB through the reader in 1 MiB chunks, as
  * ordinary rows and as one quoted cell that never closes, never holds
  * more than a few hundred KiB of heap.
@@ -521,6 +563,7 @@ main(void)
 		cmocka_unit_test(test_csvin_cut),
 		cmocka_unit_test(test_csvin_columns),
 		cmocka_unit_test(test_csvin_abort),
+		cmocka_unit_test(test_csvin_misuse),
 		cmocka_unit_test(test_csvin_bounded),
 	};
 	int	 rc;
