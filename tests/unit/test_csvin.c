@@ -12,15 +12,18 @@
  * The encoding is what csvin_detect() says from the input and its UTF-8
  * validity, the delimiter is sniffed. Each case is read whole, a byte at a
  * time and in 7-byte chunks, and all three must give the expected text.
- * The table tests below check the incremental UTF-8 validator at every
- * split against an independent oracle, encoding detection, and what
- * cases in files cannot hold: cells past CSVIN_CELL_MAX, headers past
- * CSVIN_COLS_MAX, a row function that stops, and memory that stays
- * bounded over a large file.
+ * The tests below check the incremental UTF-8 validator at every split
+ * against an independent oracle, encoding detection, and what cases in
+ * files cannot hold: cells past CSVIN_CELL_MAX (the same for any
+ * chunking), headers past CSVIN_COLS_MAX, a row function that stops,
+ * misuse after the end, and memory that stays bounded over 64 MiB.
  */
 #include "config.h"
 
+#include <sys/wait.h>
+
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,30 +340,39 @@ test_find(const char *dump, const char *prefix)
 }
 
 /*
- * Cells over CSVIN_CELL_MAX, plain, quoted (still open when cut) and made
- * of two-byte characters, are cut on a character boundary and flag their
- * row; the rows after them keep their line numbers.
+ * Cells over CSVIN_CELL_MAX, plain, quoted (still open when cut, or ending
+ * in a quote and spaces) and made of two-byte characters, are cut on a
+ * character boundary and flag their row, the same way for any chunking;
+ * the rows after them keep their line numbers.
  */
 static void
 test_csvin_cut(void **state)
 {
-	struct test_buf	 b = { NULL, 0 };
-	const char	*l;
-	char		*got, want[64];
+	static const size_t	 chunks[] = { 0, 1, 7, 4093 };
+	struct test_buf		 b = { NULL, 0 };
+	const char		*l;
+	char			*got, *whole = NULL, want[64];
+	const int		 lines = CSVIN_CELL_MAX * 2 / 3;
 	size_t		 i;
 
 	test_add(&b, "name;notes\n", 1);
 	test_add(&b, "plain;", 1);
 	test_add(&b, "a", CSVIN_CELL_MAX + 100);
 	test_add(&b, "\n\"quoted\";\"", 1);
-	test_add(&b, "b\n", CSVIN_CELL_MAX);	/* 64 Ki lines inside quotes */
-	test_add(&b, "\"\nshort;\xc3\xa9\xc3\xa9\n", 1);
+	/* A line end per 3 bytes: a byte lost at the cut shows. */
+	test_add(&b, "bc\n", lines);
+	test_add(&b, "\"  \nshort;\xc3\xa9\xc3\xa9\n", 1);
 	test_add(&b, "accents;x", 1);
 	test_add(&b, "\xc3\xa9", CSVIN_CELL_MAX);
 	test_add(&b, "\nlast;x\n", 1);
 
-	for (i = 0; i < 2; i++) {
-		got = test_run(b.p, b.len, i == 0 ? 0 : 4093, NULL);
+	/* Whatever the chunking, the same cut: libcsv is cut at fixed places. */
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		got = test_run(b.p, b.len, chunks[i], NULL);
+		if (i == 0)
+			whole = strdup(got);
+		else
+			assert_string_equal(got, whole);
 		assert_non_null(strstr(got, "layout=spreadsheet columns=2 "
 		    "rows=5 skipped=0"));
 		l = test_find(got, "line=2 cells=2 name=\"plain\" ");
@@ -370,22 +382,23 @@ test_csvin_cut(void **state)
 		    CSVIN_CELL_MAX);
 		l = test_find(got, "line=3 cells=2 name=\"quoted\" ");
 		assert_non_null(strstr(l, " flags=cell_cut\n"));
-		/* The quoted cell spans 64 Ki + 1 lines. */
+		/* The quoted cell spans lines + 1 lines. */
 		snprintf(want, sizeof(want), "line=%d cells=2 name=\"short\" "
-		    "note=\"\xc3\xa9\xc3\xa9\"\n", 4 + CSVIN_CELL_MAX);
+		    "note=\"\xc3\xa9\xc3\xa9\"\n", 4 + lines);
 		test_find(got, want);
 		snprintf(want, sizeof(want), "line=%d cells=2 name=\"accents\"",
-		    5 + CSVIN_CELL_MAX);
+		    5 + lines);
 		l = test_find(got, want);
 		assert_non_null(strstr(l, " flags=cell_cut\n"));
 		/* "x" then two-byte characters: cut one byte short, between two. */
 		assert_int_equal(strcspn(strstr(l, "note=\"") + 6, "\""),
 		    CSVIN_CELL_MAX - 1);
 		snprintf(want, sizeof(want), "line=%d cells=2 name=\"last\" "
-		    "note=\"x\"", 6 + CSVIN_CELL_MAX);
+		    "note=\"x\"", 6 + lines);
 		test_find(got, want);
 		free(got);
 	}
+	free(whole);
 	free(b.p);
 }
 
@@ -455,6 +468,45 @@ test_count(void *arg, const struct csvin_row *row)
 }
 
 /*
+ * 1 if, in a child process, feeding (how 0) or finishing (how 1) a reader
+ * that finished aborts; misuse must not go unnoticed (STYLE.md).
+ */
+static int
+test_aborts_after_finish(int how)
+{
+	struct csvin_opts	 opts = { CSVIN_ENC_UTF8, 0, NULL };
+	pid_t			 pid;
+	int			 status;
+	size_t			 rows = 0;
+
+	if ((pid = fork()) == -1)
+		fail_msg("fork failed");
+	if (pid == 0) {
+		struct csvin *c = csvin_new(&opts, test_count, &rows);
+
+		/* cmocka's handler would resume the test runner in the child. */
+		signal(SIGABRT, SIG_DFL);
+		if (csvin_feed(c, "name\na\n", 7) != 0 || csvin_finish(c) != 0)
+			_exit(2);
+		if (how == 0)
+			csvin_feed(c, "b\n", 2);
+		else
+			csvin_finish(c);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) == -1)
+		fail_msg("waitpid failed");
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void
+test_csvin_misuse(void **state)
+{
+	assert_true(test_aborts_after_finish(0));
+	assert_true(test_aborts_after_finish(1));
+}
+
+/*
  * Memory stays bounded: 64 MiB through the reader in 1 MiB chunks, as
  * ordinary rows and as one quoted cell that never closes, never holds
  * more than a few hundred KiB of heap.
@@ -511,6 +563,7 @@ main(void)
 		cmocka_unit_test(test_csvin_cut),
 		cmocka_unit_test(test_csvin_columns),
 		cmocka_unit_test(test_csvin_abort),
+		cmocka_unit_test(test_csvin_misuse),
 		cmocka_unit_test(test_csvin_bounded),
 	};
 	int	 rc;
