@@ -268,6 +268,7 @@ struct csvin {
 	int			 prev_cr;	/* the last byte was CR */
 	int			 in_record;	/* libcsv is inside a record */
 	int			 blank_line;	/* blanks seen outside a record */
+	int			 skipping;	/* inside a line opts.skip_lines names */
 	size_t			 rec_line;	/* where the record began */
 
 	struct csv_parser	 csv;
@@ -1095,6 +1096,18 @@ csvin_blank_tsv(unsigned char ch)
 	return ch == ' ';
 }
 
+/* 1 if line is one of opts.skip_lines. */
+static int
+csvin_skip_line(const struct csvin *c, size_t line)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->opts.nskip; i++)
+		if (c->opts.skip_lines[i] == line)
+			return 1;
+	return 0;
+}
+
 /*
  * Hands decoded text to libcsv and tracks physical lines. Each call to
  * csv_parse() ends at a line-end byte at the latest, so that the line
@@ -1114,6 +1127,19 @@ csvin_parse(struct csvin *c, const char *text, size_t n)
 	int			 end;
 
 	while (i < n) {
+		if (c->skipping) {
+			/* A line the caller excluded: to its end, unparsed. */
+			while (i < n) {
+				ch = s[i++];
+				if (ch == '\r' || ch == '\n') {
+					c->line++;
+					c->prev_cr = ch == '\r';
+					c->skipping = 0;
+					break;
+				}
+			}
+			continue;
+		}
 		start = i;
 		lim = n - i > CSVIN_SEG_MAX - c->segfill ?
 		    i + CSVIN_SEG_MAX - c->segfill : n;
@@ -1136,7 +1162,11 @@ csvin_parse(struct csvin *c, const char *text, size_t n)
 				continue;
 			if (ch == ' ' || (ch == '\t' && c->delim != '\t'))
 				c->blank_line = 1;
-			else {
+			else if (csvin_skip_line(c, c->line)) {
+				i--;	/* the outer loop passes the line over */
+				c->skipping = 1;
+				break;
+			} else {
 				c->in_record = 1;
 				c->rec_line = c->line;
 			}

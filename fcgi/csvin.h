@@ -127,6 +127,14 @@ struct csvin_opts {
 	 * the automatic rules.
 	 */
 	json_t		*mapping;
+	/*
+	 * Borrowed: physical lines where a record must not start (sorted or
+	 * not, at most a few). Such a line is passed over unparsed, up to
+	 * its end: after CSVIN_ERR_UNTERMINATED on line N, a caller reads
+	 * the file again with N here and gets every other record.
+	 */
+	const size_t	*skip_lines;
+	size_t		 nskip;
 };
 
 enum csvin_err {

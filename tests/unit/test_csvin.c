@@ -140,7 +140,8 @@ test_dump_header(char **d, size_t *dl, const struct csvin *c,
  * mapping (may be NULL). Returns the dump, owned, without a final newline.
  */
 static char *
-test_run(const char *input, size_t len, size_t chunk, json_t *mapping)
+test_run(const char *input, size_t len, size_t chunk, json_t *mapping,
+    const size_t *skip, size_t nskip)
 {
 	struct csvin_utf8		 u;
 	struct csvin_opts		 opts;
@@ -163,6 +164,8 @@ test_run(const char *input, size_t len, size_t chunk, json_t *mapping)
 	memset(&opts, 0, sizeof(opts));
 	opts.enc = csvin_detect(input, len, csvin_utf8_ok(&u));
 	opts.mapping = mapping;
+	opts.skip_lines = skip;
+	opts.nskip = nskip;
 	c = csvin_new(&opts, test_row, &o);
 	for (off = 0; off < len && rc == 0; off += n) {
 		n = len - off < chunk ? len - off : chunk;
@@ -203,14 +206,24 @@ test_csvin_case(void **state)
 	json_t			*mapping = NULL;
 	json_error_t		 jerr;
 	char			 path[4096 + 16], *got;
-	size_t			 i;
+	size_t			 i, skip[16], nskip = 0;
+	unsigned long		 line;
+	FILE			*f;
 
 	snprintf(path, sizeof(path), "%s/mapping", uc->name);
 	if (access(path, F_OK) == 0 &&
 	    (mapping = json_load_file(path, JSON_DECODE_ANY, &jerr)) == NULL)
 		fail_msg("%s: %s", path, jerr.text);
+	/* skip: line numbers the reader must pass over (opts.skip_lines). */
+	snprintf(path, sizeof(path), "%s/skip", uc->name);
+	if ((f = fopen(path, "r")) != NULL) {
+		while (nskip < 16 && fscanf(f, "%lu", &line) == 1)
+			skip[nskip++] = line;
+		fclose(f);
+	}
 	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
-		got = test_run(uc->input, uc->inputlen, chunks[i], mapping);
+		got = test_run(uc->input, uc->inputlen, chunks[i], mapping,
+		    skip, nskip);
 		if (strcmp(got, uc->expected) != 0) {
 			fprintf(stderr, "chunks of %zu bytes (0: whole):\n%s\n",
 			    chunks[i], got);
@@ -368,7 +381,7 @@ test_csvin_cut(void **state)
 
 	/* Whatever the chunking, the same cut: libcsv is cut at fixed places. */
 	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
-		got = test_run(b.p, b.len, chunks[i], NULL);
+		got = test_run(b.p, b.len, chunks[i], NULL, NULL, 0);
 		if (i == 0)
 			whole = strdup(got);
 		else
@@ -411,7 +424,7 @@ test_csvin_columns(void **state)
 
 	test_add(&b, "c,", CSVIN_COLS_MAX - 1);
 	test_add(&b, "c\n1,2\n", 1);
-	got = test_run(b.p, b.len, 0, NULL);
+	got = test_run(b.p, b.len, 0, NULL, NULL, 0);
 	assert_non_null(strstr(got, " columns=512 rows=1 "));
 	assert_null(strstr(got, "error="));
 	free(got);
@@ -419,7 +432,7 @@ test_csvin_columns(void **state)
 	b.len = 0;
 	test_add(&b, "c,", CSVIN_COLS_MAX);
 	test_add(&b, "c\n1,2\n", 1);
-	got = test_run(b.p, b.len, 0, NULL);
+	got = test_run(b.p, b.len, 0, NULL, NULL, 0);
 	assert_non_null(strstr(got, "error=columns line=1 message=\"line 1: "
 	    "the header has 513 columns, more than the 512 allowed\""));
 	free(got);
@@ -429,7 +442,7 @@ test_csvin_columns(void **state)
 	test_add(&b, "c;", CSVIN_COLS_MAX);
 	test_add(&b, ";", 3000);
 	test_add(&b, "\n1;2\n", 1);
-	got = test_run(b.p, b.len, 0, NULL);
+	got = test_run(b.p, b.len, 0, NULL, NULL, 0);
 	assert_non_null(strstr(got, " columns=512 rows=1 skipped=2"));
 	assert_null(strstr(got, "error="));
 	free(got);
