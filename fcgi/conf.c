@@ -87,6 +87,7 @@ static const struct conf_key conf_keys[] = {
 	{ "import_sync_max", CT_LONG, S(import_sync_max), 0, "262144", 0, 64L << 20 },
 	{ "import_json_max", CT_LONG, S(import_json_max), 0, "8388608", 1024, 64L << 20 },
 	{ "worker_poll_ms", CT_LONG, S(worker_poll_ms), 0, "1000", 10, 600000 },
+	{ "worker_lease", CT_LONG, S(worker_lease), 0, "300", 2, 86400 },
 	{ "places_base_url", CT_URL, S(places_base_url), 0, "https://places.googleapis.com", 0, 0 },
 	{ "places_key_file", CT_OPT, S(places_key_file), 0, "", 0, 0 },
 	{ "places_timeout", CT_LONG, S(places_timeout), 0, "10", 1, 120 },

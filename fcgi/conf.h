@@ -67,6 +67,7 @@ struct conf {
 	long		 import_sync_max;	/* bytes imported inside the request */
 	long		 import_json_max;	/* bytes of a JSON import body */
 	long		 worker_poll_ms;	/* importer and enricher queues */
+	long		 worker_lease;		/* seconds a claimed job is the worker's */
 	char		*places_base_url;	/* Places API (New) */
 	char		*places_key_file;	/* the platform's API key; "" = off */
 	long		 places_timeout;	/* seconds */

@@ -31,8 +31,8 @@
 #define CSVIN_SNIFF_MAX		(64 * 1024)	/* decoded bytes the delimiter is sniffed from */
 #define CSVIN_SNIFF_LINES	32		/* records of them that count */
 /*
- * The most bytes handed to libcsv in one call: a cell can grow that far
- * past CSVIN_CELL_MAX before csvin_cut() trims it.
+ * The most bytes libcsv reads between two calls of csvin_cut(): a cell can
+ * grow that far past CSVIN_CELL_MAX before it is cut.
  */
 #define CSVIN_SEG_MAX		(16 * 1024)
 #define CSVIN_CONV_MAX		(16 * 1024)	/* iconv's output buffer */
@@ -238,8 +238,9 @@ static const struct {
 /* One column of the header and where its cells go. */
 struct csvin_col {
 	const char	*name;	/* the header cell */
+	char		 norm[CSVIN_KEY_MAX];	/* csvin_norm() of it */
 	enum csvin_kind	 kind;
-	int		 field;	/* FIELD, FALLBACK, ADDRESS: enum prospect_field */
+	int		 field;	/* enum prospect_field; -1 custom, -2 ignored */
 	const char	*key;	/* CUSTOM: the custom key */
 };
 
@@ -267,9 +268,11 @@ struct csvin {
 	int			 prev_cr;	/* the last byte was CR */
 	int			 in_record;	/* libcsv is inside a record */
 	int			 blank_line;	/* blanks seen outside a record */
+	int			 skipping;	/* inside a line opts.skip_lines names */
 	size_t			 rec_line;	/* where the record began */
 
 	struct csv_parser	 csv;
+	size_t			 segfill;	/* bytes given to libcsv since csvin_cut() */
 	int			 cell_cut;	/* csvin_cut() cut the open cell */
 
 	/* The record being read: its values, NUL-terminated, in rec. */
@@ -291,9 +294,8 @@ struct csvin {
 	struct arena		*arena;		/* for query_parse() */
 
 	size_t			 rows, skipped;
+	int			 finished;	/* csvin_finish() returned 0 */
 };
-
-static int	 csvin_text(struct csvin *, const char *, size_t);
 
 /*
  * The sequence a lead byte starts (RFC 3629 section 4): how many
@@ -575,9 +577,11 @@ csvin_put(struct csvin *c, const char *str, size_t n)
  * dropped, so that memory stays bounded whatever the file holds. libcsv
  * has no hook for this, but struct csv_parser is public (csv.h):
  * entry_pos is the length of the cell so far, spaces the trailing blanks
- * it will drop (and, after a closing quote, it drops spaces + 1). Setting
- * entry_pos to CSVIN_CELL_MAX and spaces to 0 keeps both subtractions in
- * range; the cell only loses a quote or blanks of its cut end.
+ * it will drop (and, after what may be a closing quote, it drops
+ * spaces + 1). Setting entry_pos to CSVIN_CELL_MAX and spaces to 0 keeps
+ * both subtractions in range; the cell only loses a quote or blanks at its
+ * cut end. csvin_parse() calls this at positions fixed by the text, so the
+ * loss is the same for every chunking.
  */
 static void
 csvin_cut(struct csvin *c)
@@ -590,14 +594,13 @@ csvin_cut(struct csvin *c)
 }
 
 /*
- * Writes into out (outsz bytes) the key a header is matched by: ASCII
- * lower case, Latin-1 accents and œ folded to ASCII, and what people
- * write at will dropped (blanks, '-', '_', '.', apostrophes). With
- * digits, trailing digits are dropped too. -1 if it does not fit (no rule
- * is that long).
+ * Writes into out (CSVIN_KEY_MAX bytes) the key a header is matched by:
+ * ASCII lower case, Latin-1 accents and œ folded to ASCII, and what
+ * people write at will dropped (blanks, '-', '_', '.', apostrophes). ""
+ * if it does not fit: no rule is that long.
  */
-static int
-csvin_norm(const char *in, char *out, size_t outsz, int digits)
+static void
+csvin_norm(const char *in, char out[CSVIN_KEY_MAX])
 {
 	/* U+00C0 to U+00FF, from the second byte of their UTF-8 form. */
 	static const char *const fold[64] = {
@@ -637,48 +640,55 @@ csvin_norm(const char *in, char *out, size_t outsz, int digits)
 			s++;
 		}
 		len = strlen(add);
-		if (o + len >= outsz)
-			return -1;
+		if (o + len >= CSVIN_KEY_MAX) {
+			out[0] = '\0';
+			return;
+		}
 		memcpy(out + o, add, len);
 		o += len;
 	}
-	while (digits && o > 0 && out[o - 1] >= '0' && out[o - 1] <= '9')
-		o--;
 	out[o] = '\0';
-	return 0;
 }
 
-/* 1 if the normalised key matches the normalised pattern ('#': digits). */
+/*
+ * 1 if the first n bytes of the normalised key match the normalised
+ * pattern ('#': one or more digits).
+ */
 static int
-csvin_match(const char *pat, const char *key)
+csvin_match(const char *pat, const char *key, size_t n)
 {
+	const char	*end = key + n;
+
 	while (*pat != '\0') {
 		if (*pat == '#') {
-			if (*key < '0' || *key > '9')
+			if (key == end || *key < '0' || *key > '9')
 				return 0;
-			while (*key >= '0' && *key <= '9')
+			while (key < end && *key >= '0' && *key <= '9')
 				key++;
 			pat++;
-		} else if (*pat++ != *key++)
+		} else if (key == end || *pat++ != *key++)
 			return 0;
 	}
-	return *key == '\0';
+	return key == end;
 }
 
-/* The rule of a layout for a header name, or NULL. */
+/*
+ * The rule of layout l for column col, or NULL; pats holds the layout's
+ * rule headers normalised. A spreadsheet's trailing digits do not count.
+ */
 static const struct csvin_rule *
-csvin_rule(enum csvin_layout l, const char *name)
+csvin_rule(const struct csvin *c, enum csvin_layout l, size_t col,
+    char (*pats)[CSVIN_KEY_MAX])
 {
-	const struct csvin_rule	*r;
-	char			 key[CSVIN_KEY_MAX], pat[CSVIN_KEY_MAX];
+	const char	*key = c->cols[col].norm;
+	size_t		 i, n = strlen(key);
 
-	if (csvin_layouts[l].rules == NULL ||
-	    csvin_norm(name, key, sizeof(key), csvin_layouts[l].digits) == -1)
-		return NULL;
-	for (r = csvin_layouts[l].rules; r->header != NULL; r++)
-		if (csvin_norm(r->header, pat, sizeof(pat), 0) == 0 &&
-		    csvin_match(pat, key))
-			return r;
+	while (csvin_layouts[l].digits && n > 0 && key[n - 1] >= '0' &&
+	    key[n - 1] <= '9')
+		n--;
+	for (i = 0; n > 0 && csvin_layouts[l].rules[i].header != NULL; i++)
+		if (csvin_match(pats[i], key, n))
+			return &csvin_layouts[l].rules[i];
 	return NULL;
 }
 
@@ -687,21 +697,19 @@ static enum csvin_layout
 csvin_layout_detect(const struct csvin *c)
 {
 	const char *const	*sig;
-	char			 key[CSVIN_KEY_MAX], want[CSVIN_KEY_MAX];
+	char			 want[CSVIN_KEY_MAX];
 	size_t			 col;
-	int			 l, found;
+	int			 l;
 
 	for (l = 0; l < CSVIN_LAYOUT__MAX; l++) {
 		if ((sig = csvin_layouts[l].signature) == NULL)
 			continue;
 		for (; *sig != NULL; sig++) {
-			found = 0;
-			csvin_norm(*sig, want, sizeof(want), 0);
-			for (col = 0; col < c->ncols && !found; col++)
-				found = csvin_norm(c->cols[col].name, key,
-				    sizeof(key), 0) == 0 &&
-				    strcmp(key, want) == 0;
-			if (!found)
+			csvin_norm(*sig, want);
+			for (col = 0; col < c->ncols; col++)
+				if (strcmp(c->cols[col].norm, want) == 0)
+					break;
+			if (col == c->ncols)
 				break;
 		}
 		if (*sig == NULL)
@@ -752,6 +760,25 @@ csvin_assign(struct csvin *c, size_t col, enum csvin_kind kind, int field,
 }
 
 /*
+ * The key of a mapping value "custom:<key>", trimmed, in *key (*len
+ * bytes); -1 if the value is not of that form or the key is blank.
+ */
+static int
+csvin_custom_key(const char *s, const char **key, size_t *len)
+{
+	const unsigned char	*k = (const unsigned char *)s + 7;
+	size_t			 n;
+
+	if (strncmp(s, "custom:", 7) != 0)
+		return -1;
+	n = strlen(s + 7);
+	csvin_trim(&k, &n);
+	*key = (const char *)k;
+	*len = n;
+	return n > 0 ? 0 : -1;
+}
+
+/*
  * The columns the explicit mapping names, assigned left to right (done[]
  * set) once the whole mapping is known to be good: every key must name a
  * header cell and every value be a field's API name, "custom:<key>" or
@@ -760,9 +787,9 @@ csvin_assign(struct csvin *c, size_t col, enum csvin_kind kind, int field,
 static int
 csvin_map_explicit(struct csvin *c, int taken[PF__MAX], char *done)
 {
-	const char	*name, *s;
+	const char	*name, *s, *key;
 	json_t		*v;
-	size_t		 col;
+	size_t		 col, klen;
 	int		 field;
 
 	if (!json_is_object(c->opts.mapping))
@@ -772,7 +799,7 @@ csvin_map_explicit(struct csvin *c, int taken[PF__MAX], char *done)
 	json_object_foreach(c->opts.mapping, name, v) {
 		s = json_string_value(v);
 		if (!json_is_null(v) && (s == NULL || (csvin_field(s) == -1 &&
-		    (strncmp(s, "custom:", 7) != 0 || s[7] == '\0'))))
+		    csvin_custom_key(s, &key, &klen) == -1)))
 			return csvin_fail(c, CSVIN_ERR_MAPPING, c->rec_line,
 			    "line %zu: the mapping sends column \"%.*s\" to "
 			    "\"%.*s\", which is neither a field, "
@@ -794,13 +821,15 @@ csvin_map_explicit(struct csvin *c, int taken[PF__MAX], char *done)
 		    c->cols[col].name)) == NULL)
 			continue;
 		done[col] = 1;
-		s = json_string_value(v);
-		if (s == NULL)
+		if ((s = json_string_value(v)) == NULL)
 			csvin_assign(c, col, CSVIN_COL_IGNORED, -2, NULL, taken);
-		else if ((field = csvin_field(s)) == -1)
-			csvin_assign(c, col, CSVIN_COL_CUSTOM, -1, s + 7, taken);
-		else
+		else if ((field = csvin_field(s)) != -1)
 			csvin_assign(c, col, CSVIN_COL_FIELD, field, NULL, taken);
+		else {
+			csvin_custom_key(s, &key, &klen);
+			csvin_assign(c, col, CSVIN_COL_CUSTOM, -1,
+			    arena_strndup(c->hdr, key, klen), taken);
+		}
 	}
 	return 0;
 }
@@ -814,9 +843,10 @@ csvin_header_read(struct csvin *c)
 {
 	const struct csvin_rule	*r;
 	enum csvin_layout	 l;
+	char			(*pats)[CSVIN_KEY_MAX];
 	int			 taken[PF__MAX] = { 0 };
 	char			 done[CSVIN_COLS_MAX] = { 0 };
-	size_t			 col;
+	size_t			 col, i;
 
 	/* Only non-empty cells past the limit count: Excel pads rows with ";". */
 	if (c->flags & CSVIN_ROW_EXTRA_CELLS)
@@ -831,6 +861,7 @@ csvin_header_read(struct csvin *c)
 	for (col = 0; col < c->ncols; col++) {
 		c->cols[col].name = arena_strdup(c->hdr,
 		    c->cell[col] == CSVIN_NONE ? "" : c->rec + c->cell[col]);
+		csvin_norm(c->cols[col].name, c->cols[col].norm);
 		/* What a column says until it is assigned: ignored. */
 		c->cols[col].kind = CSVIN_COL_IGNORED;
 		c->cols[col].field = -2;
@@ -839,10 +870,16 @@ csvin_header_read(struct csvin *c)
 	c->layout = c->opts.mapping != NULL ? CSVIN_LAYOUT_MAPPING : l;
 	if (c->opts.mapping != NULL && csvin_map_explicit(c, taken, done) == -1)
 		return -1;
+	/* The layout's rule headers, normalised once for all columns. */
+	for (i = 0; csvin_layouts[l].rules[i].header != NULL; i++)
+		continue;
+	pats = arena_alloc(c->hdr, i * sizeof(*pats));
+	while (i-- > 0)
+		csvin_norm(csvin_layouts[l].rules[i].header, pats[i]);
 	for (col = 0; col < c->ncols; col++) {
 		if (done[col])
 			continue;
-		if ((r = csvin_rule(l, c->cols[col].name)) != NULL)
+		if ((r = csvin_rule(c, l, col, pats)) != NULL)
 			csvin_assign(c, col, r->kind, r->field, r->key, taken);
 		else
 			csvin_assign(c, col, csvin_layouts[l].other, -1, NULL,
@@ -1059,11 +1096,27 @@ csvin_blank_tsv(unsigned char ch)
 	return ch == ' ';
 }
 
+/* 1 if line is one of opts.skip_lines. */
+static int
+csvin_skip_line(const struct csvin *c, size_t line)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->opts.nskip; i++)
+		if (c->opts.skip_lines[i] == line)
+			return 1;
+	return 0;
+}
+
 /*
- * Hands decoded text to libcsv one physical line at a time (at most
- * CSVIN_SEG_MAX bytes), so that the line where a record starts is known
- * when it ends. The scan mirrors libcsv's view of where records start:
- * blanks before a record are skipped, anything else begins one.
+ * Hands decoded text to libcsv and tracks physical lines. Each call to
+ * csv_parse() ends at a line-end byte at the latest, so that the line
+ * where a record starts is known when it ends; the scan mirrors libcsv's
+ * view of where records start (blanks before a record are skipped,
+ * anything else begins one). csvin_cut() runs after each CR or LF byte
+ * and after every CSVIN_SEG_MAX bytes without one: positions fixed by the
+ * text, never by how the caller split it, so every chunking of a file
+ * gives the same rows.
  */
 static int
 csvin_parse(struct csvin *c, const char *text, size_t n)
@@ -1071,30 +1124,49 @@ csvin_parse(struct csvin *c, const char *text, size_t n)
 	const unsigned char	*s = (const unsigned char *)text;
 	size_t			 i = 0, start, lim;
 	unsigned char		 ch;
+	int			 end;
 
 	while (i < n) {
-		start = i;
-		lim = n - i > CSVIN_SEG_MAX ? i + CSVIN_SEG_MAX : n;
-		while (i < lim) {
-			ch = s[i++];
-			if (ch == '\r' || (ch == '\n' && !c->prev_cr)) {
-				if (!c->in_record)
-					c->skipped++;	/* a blank line */
-				c->line++;
-				c->blank_line = 0;
-				c->prev_cr = ch == '\r';
-				if (c->prev_cr && i < lim && s[i] == '\n') {
-					i++;
-					c->prev_cr = 0;
+		if (c->skipping) {
+			/* A line the caller excluded: to its end, unparsed. */
+			while (i < n) {
+				ch = s[i++];
+				if (ch == '\r' || ch == '\n') {
+					c->line++;
+					c->prev_cr = ch == '\r';
+					c->skipping = 0;
+					break;
 				}
-				break;
+			}
+			continue;
+		}
+		start = i;
+		lim = n - i > CSVIN_SEG_MAX - c->segfill ?
+		    i + CSVIN_SEG_MAX - c->segfill : n;
+		end = 0;
+		while (i < lim && !end) {
+			ch = s[i++];
+			if ((end = ch == '\r' || ch == '\n')) {
+				/* The LF of a CRLF ends no line of its own. */
+				if (ch == '\r' || !c->prev_cr) {
+					if (!c->in_record)
+						c->skipped++;	/* a blank line */
+					c->line++;
+					c->blank_line = 0;
+				}
+				c->prev_cr = ch == '\r';
+				continue;
 			}
 			c->prev_cr = 0;
-			if (ch == '\n' || c->in_record)
+			if (c->in_record)
 				continue;
 			if (ch == ' ' || (ch == '\t' && c->delim != '\t'))
 				c->blank_line = 1;
-			else {
+			else if (csvin_skip_line(c, c->line)) {
+				i--;	/* the outer loop passes the line over */
+				c->skipping = 1;
+				break;
+			} else {
 				c->in_record = 1;
 				c->rec_line = c->line;
 			}
@@ -1104,7 +1176,11 @@ csvin_parse(struct csvin *c, const char *text, size_t n)
 			abort();	/* only out of memory stops libcsv */
 		if (c->err.code != CSVIN_ERR_NONE)
 			return -1;
-		csvin_cut(c);
+		c->segfill += i - start;
+		if (end || c->segfill == CSVIN_SEG_MAX) {
+			csvin_cut(c);
+			c->segfill = 0;
+		}
 	}
 	return 0;
 }
@@ -1337,6 +1413,8 @@ csvin_feed(struct csvin *c, const void *buf, size_t len)
 
 	if (c->err.code != CSVIN_ERR_NONE)
 		return -1;
+	if (c->finished)
+		abort();
 	if (!c->bom_done) {
 		while (len > 0 && c->nbom < bomlen &&
 		    *s == (unsigned char)bom[c->nbom]) {
@@ -1366,6 +1444,8 @@ csvin_finish(struct csvin *c)
 
 	if (c->err.code != CSVIN_ERR_NONE)
 		return -1;
+	if (c->finished)
+		abort();
 	if (!c->bom_done) {
 		c->bom_done = 1;
 		if (csvin_decode(c, (const unsigned char *)bom, c->nbom) == -1)
@@ -1400,6 +1480,7 @@ csvin_finish(struct csvin *c)
 	if (!c->header_done)
 		return csvin_fail(c, CSVIN_ERR_NO_HEADER, 0, "the file has "
 		    "no header line: it is empty or holds only blank lines");
+	c->finished = 1;
 	return 0;
 }
 

@@ -98,7 +98,13 @@ struct csvin_row {
 	 */
 	const char	*f[PF__MAX];
 	size_t		 ncustom;	/* unmapped, non-empty columns */
-	const char *const *custom_keys;	/* their header names */
+	/*
+	 * Their keys (the header name, "column N" for an unnamed column, a
+	 * layout's key such as "google_maps_url", or the mapping's
+	 * "custom:<key>") and values, in column order; a key may repeat
+	 * when the header does.
+	 */
+	const char *const *custom_keys;
 	const char *const *custom_vals;
 	unsigned	 flags;		/* enum csvin_row_flag */
 };
@@ -121,6 +127,14 @@ struct csvin_opts {
 	 * the automatic rules.
 	 */
 	json_t		*mapping;
+	/*
+	 * Borrowed: physical lines where a record must not start (sorted or
+	 * not, at most a few). Such a line is passed over unparsed, up to
+	 * its end: after CSVIN_ERR_UNTERMINATED on line N, a caller reads
+	 * the file again with N here and gets every other record.
+	 */
+	const size_t	*skip_lines;
+	size_t		 nskip;
 };
 
 enum csvin_err {
@@ -153,10 +167,12 @@ struct csvin	*csvin_new(const struct csvin_opts *, csvin_row_fn fn,
 		    void *arg);
 
 /*
- * The next len raw bytes of the file, in order, split anywhere. Rows are
- * delivered as their records complete (the first ones once the sniff
- * buffer of 64 KiB is full, or at csvin_finish()). 0, or -1 with the
- * reason in csvin_error(); after an error every call returns -1.
+ * The next len raw bytes of the file, in order, split anywhere: every
+ * split gives the same rows. Rows are delivered as their records complete
+ * (the first ones once the sniff buffer of 64 KiB is full, or at
+ * csvin_finish()). 0, or -1 with the reason in csvin_error(); after an
+ * error every call returns -1. Feeding after a csvin_finish() that
+ * returned 0 is misuse and aborts.
  */
 int	 csvin_feed(struct csvin *, const void *buf, size_t len);
 
@@ -164,7 +180,8 @@ int	 csvin_feed(struct csvin *, const void *buf, size_t len);
  * End of file: delivers the last record. 0, or -1 with the reason in
  * csvin_error(): CSVIN_ERR_UNTERMINATED when the file ends inside a
  * quoted cell, CSVIN_ERR_NO_HEADER when it holds no record at all,
- * CSVIN_ERR_ENCODING when UTF-16 ends in the middle of a code unit.
+ * CSVIN_ERR_ENCODING when UTF-16 ends in the middle of a code unit. Once
+ * only (after an error it may be called again and returns -1).
  */
 int	 csvin_finish(struct csvin *);
 

@@ -40,7 +40,7 @@ static const char *const importer_sql[IW__MAX] = {
 	    "FOR UPDATE SKIP LOCKED",
 	[IW_LEASE] =
 	    "UPDATE import_job SET status = 'running', attempts = attempts + 1, "
-	    "lease_until = NOW(3) + INTERVAL 5 MINUTE, "
+	    "lease_until = NOW(3) + INTERVAL ? SECOND, "
 	    "started_at = COALESCE(started_at, NOW(3)) WHERE id = ?",
 	[IW_JOB] =
 	    "SELECT options, encoding, filename FROM my_import_job WHERE id = ?",
@@ -52,6 +52,7 @@ static const struct db_table importer_table = { importer_sql, IW_CLAIM,
 struct job {
 	uint64_t	 id, user_id;
 	long long	 attempts;
+	long		 lease;		/* seconds (worker_lease) */
 };
 
 static int
@@ -67,7 +68,7 @@ importer_claim_tx(struct db *db, void *arg)
 	j->user_id = (uint64_t)db_int(db, 1);
 	j->attempts = db_int(db, 2);
 	db_done(db);
-	return db_exec(db, IW_LEASE, DB_ARGS(DB_INT(j->id)));
+	return db_exec(db, IW_LEASE, DB_ARGS(DB_INT(j->lease), DB_INT(j->id)));
 }
 
 /* The job's file, chunk after chunk (rewound by a NULL read). */
@@ -119,6 +120,7 @@ importer_read(void *arg, void *out, size_t len, int *rc)
 struct progress {
 	struct db	*db;
 	uint64_t	 job;
+	long		 lease;		/* seconds */
 };
 
 /* Progress and lease renewal, on the second connection. */
@@ -128,7 +130,7 @@ importer_progress(void *arg, uint64_t bytes)
 	struct progress	*p = arg;
 
 	if (db_exec(p->db, PI_JOB_PROGRESS, DB_ARGS(DB_INT(bytes),
-	    DB_INT(p->job))) == DB_DOWN)
+	    DB_INT(p->lease), DB_INT(p->job))) == DB_DOWN)
 		log_warn("import %llu: progress not recorded (database down)",
 		    (unsigned long long)p->job);
 }
@@ -174,7 +176,7 @@ importer_run(struct db *db, struct db *pdb, const struct job *j)
 {
 	struct chunks		 ch = { db, j->id, 0, NULL, 0, 0 };
 	struct pimp_source	 src = { importer_read, &ch };
-	struct progress		 pg = { pdb, j->id };
+	struct progress		 pg = { pdb, j->id, j->lease };
 	struct pimp_opts	 o;
 	struct pimp_result	 res;
 	json_t			*opts = NULL;
@@ -302,6 +304,7 @@ main(int argc, char *argv[])
 	worker_signals();
 	log_info("ready");
 
+	j.lease = conf.worker_lease;
 	while (!worker_stopping()) {
 		rc = db_tx(db, importer_claim_tx, &j);
 		if (rc == DB_NONE) {

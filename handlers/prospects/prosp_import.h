@@ -66,6 +66,11 @@ extern const struct field prosp_import_fields[IM__MAX];
 #define PIMP_BLOOM_BITS		(1u << 25)
 /* Rejected lines listed in a result; the count is always exact. */
 #define PIMP_REJECTS_MAX	1000
+/*
+ * Lines with a quote that never closes that an import passes over (each
+ * one read again from the start) before it gives up on the file.
+ */
+#define PIMP_SKIP_MAX		20
 /* Bytes of an uploaded file per import_chunk row. */
 #define PIMP_CHUNK		(1024 * 1024)
 

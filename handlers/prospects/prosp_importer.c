@@ -55,7 +55,7 @@ static const char *const prosp_import_sql[PI__MAX] = {
 	[PI_CHUNKS_DELETE] = "DELETE FROM my_import_chunk WHERE job_id = ?",
 	[PI_JOB_PROGRESS] =
 	    "UPDATE my_import_job SET bytes_done = ?, "
-	    "lease_until = NOW(3) + INTERVAL 5 MINUTE WHERE id = ?",
+	    "lease_until = NOW(3) + INTERVAL ? SECOND WHERE id = ?",
 	[PI_JOB_DONE] =
 	    "UPDATE my_import_job SET status = 'done', result = ?, "
 	    "bytes_done = bytes, lease_until = NULL, finished_at = NOW(3) "
@@ -125,6 +125,8 @@ struct pimp {
 	struct pimp_map		*seen;		/* keys of the batch's rows */
 	uint64_t		*bloom;		/* PIMP_BLOOM_BITS: keys stored */
 	struct csvin		*csv;
+	size_t			 skip[PIMP_SKIP_MAX];	/* lines passed over */
+	size_t			 nskip;
 	int			 checked;	/* the header was checked */
 	int			 rc;		/* a db failure inside the reader */
 };
@@ -698,6 +700,13 @@ pimp_tx(struct db *db, void *arg)
 	memset(&co, 0, sizeof(co));
 	co.enc = p->o->enc;
 	co.mapping = p->o->mapping;
+	co.skip_lines = p->skip;
+	co.nskip = p->nskip;
+	for (size_t i = 0; i < p->nskip; i++) {
+		res->rows++;
+		pimp_reject(p, p->skip[i], "unterminated_quote", "A quote opens "
+		    "on this line and never closes: the line was passed over.");
+	}
 	p->csv = csvin_new(&co, pimp_row, p);
 	ok = 1;
 	while ((n = p->src->read(p->src->arg, buf, sizeof(buf), &rc)) > 0) {
@@ -757,6 +766,35 @@ pimp_tx(struct db *db, void *arg)
 	return rc;
 }
 
+static int
+pimp_reject_cmp(const void *a, const void *b)
+{
+	json_int_t	 la = json_integer_value(json_object_get(*(json_t *const *)a, "line"));
+	json_int_t	 lb = json_integer_value(json_object_get(*(json_t *const *)b, "line"));
+
+	return la < lb ? -1 : la > lb;
+}
+
+/* The rejected lines in file order (passed-over lines come first). */
+static void
+pimp_rejects_sort(struct pimp_result *res)
+{
+	size_t	 n = json_array_size(res->rejects), i;
+	json_t	**v;
+
+	if (n < 2)
+		return;
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		abort();
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(res->rejects, i));
+	qsort(v, n, sizeof(*v), pimp_reject_cmp);
+	json_array_clear(res->rejects);
+	for (i = 0; i < n; i++)
+		json_array_append_new(res->rejects, v[i]);
+	free(v);
+}
+
 int
 pimp_run(struct db *db, const struct pimp_opts *o, struct pimp_source *src,
     struct pimp_result *res)
@@ -776,7 +814,15 @@ pimp_run(struct db *db, const struct pimp_opts *o, struct pimp_source *src,
 	    (p.seen = calloc(1, sizeof(*p.seen))) == NULL ||
 	    (p.bloom = malloc(PIMP_BLOOM_BITS / 8)) == NULL)
 		abort();
-	rc = db_tx(db, pimp_tx, &p);
+	/*
+	 * A quote that never closes swallows the rest of the file: read it
+	 * again without that line, so one bad line costs only itself.
+	 */
+	while ((rc = db_tx(db, pimp_tx, &p)) == DB_NONE &&
+	    res->error.code == CSVIN_ERR_UNTERMINATED &&
+	    p.nskip < PIMP_SKIP_MAX && res->error.line > 1)
+		p.skip[p.nskip++] = res->error.line;
+	pimp_rejects_sort(res);
 	res->ms_total = pimp_ms() - res->ms_total;
 	/* A dry run or a file-level problem rolls back on purpose. */
 	if (rc == DB_NONE)

@@ -9,6 +9,8 @@ read back from the database as its administrator.
 
 import json
 import os
+import signal
+import subprocess
 import time
 import unittest
 
@@ -189,18 +191,26 @@ class Spreadsheets(unittest.TestCase):
         # A name cell is one line of text: its line break became a space.
         self.assertEqual(rows[1][0], "Garage Rivet")
 
-    def test_unterminated_quote_names_its_line(self):
+    def test_unterminated_quote_costs_only_its_line(self):
         text = ("Nom;Ville\n"
                 "A;Lyon\n"
                 "B;Lyon\n"
                 "C;Lyon\n"
-                "\"D;Lyon\n"
-                "E;Lyon\n")
-        r = upload(self.c, text.encode())
+                "\"D;Lyon\n"           # a quote that never closes
+                "E;Lyon\n"
+                "F;Lyon\n")
+        j = self.imp(text.encode())
+        self.assertEqual((j["rows"], j["created"], j["rejected"]), (6, 5, 1), j)
+        self.assertEqual([(x["line"], x["reason"]) for x in j["rejects"]],
+                         [(5, "unterminated_quote")])
+        self.assertEqual([r[0] for r in prospects(self.addr)], ["A", "B", "C", "E", "F"])
+
+    def test_unreadable_header_imports_nothing(self):
+        r = upload(self.c, b'"Nom;Ville\nA;Lyon\nB;Lyon\n')
         self.assertEqual(r.status, 422, r)
         self.assertEqual(r.json["errors"][0]["code"], "unterminated_quote")
-        self.assertIn("line 5", r.json["errors"][0]["message"])
-        self.assertEqual(prospects(self.addr), ())      # nothing half-imported
+        self.assertIn("line 1", r.json["errors"][0]["message"])
+        self.assertEqual(prospects(self.addr), ())
 
     def test_excel_damage(self):
         text = ("Nom;Code postal;Ville;Téléphone\n"
@@ -358,16 +368,33 @@ class BigFiles(unittest.TestCase):
         self.assertEqual((j["status"], j["result"]["duplicates"], j["result"]["dry_run"]),
                          ("done", 3000, True), j)
 
-    def test_failed_job_leaves_nothing(self):
-        data = self.big(2500, '"Fin;Lyon\r\n')
+    def test_killed_worker_leaves_nothing_and_the_job_is_redone(self):
+        """The importer dies mid-file: its transaction goes with it, and once
+        its lease (3 s in the test stack) runs out the respawned one imports
+        the file from the start, once."""
+        data = self.big(20000)
         r = upload(self.c, data)
         self.assertEqual(r.status, 202, r)
-        j = wait_job(self.c, r.json["id"])
-        self.assertEqual(j["status"], "failed", j)
-        self.assertEqual(j["error"]["code"], "unterminated_quote")
-        self.assertIn("line 2502", j["error"]["detail"])
+        job = r.json["id"]
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            j = self.c.call("GET", "/api/v1/imports/%s" % job).json
+            if j["status"] == "running" and j["bytes_done"] > 0:
+                break
+            self.assertNotEqual(j["status"], "done", "the import ended before it could be killed")
+            time.sleep(0.02)
+        with open(os.path.join(os.environ["PROSPEA_TEST_VAR"], "run", "importer.pid")) as fh:
+            watcher = fh.read().strip()
+        kids = subprocess.run(["pgrep", "-P", watcher], capture_output=True, text=True).stdout.split()
+        self.assertEqual(len(kids), 1, kids)
+        os.kill(int(kids[0]), signal.SIGKILL)
         self.assertEqual(sql("SELECT COUNT(*) FROM prospect WHERE user_id = %s",
                              (user_id(self.addr),))[0][0], 0)
+        j = wait_job(self.c, job, timeout=120)
+        self.assertEqual((j["status"], j["result"]["created"]), ("done", 20000), j)
+        self.assertEqual(sql("SELECT attempts FROM import_job WHERE id = %s", (int(job),))[0][0], 2)
+        self.assertEqual(sql("SELECT COUNT(*) FROM prospect WHERE user_id = %s",
+                             (user_id(self.addr),))[0][0], 20000)
 
 
 if __name__ == "__main__":

@@ -33,16 +33,18 @@ sources() {
 	cookie)	echo fcgi/cookie.c fcgi/arena.c ;;
 	field)	echo fcgi/field.c fcgi/email.c fcgi/query.c fcgi/arena.c ;;
 	robots)	echo fcgi/robots.c ;;
+	csv)	echo fcgi/csvin.c fcgi/prospect.c fcgi/query.c fcgi/arena.c ;;
 	*)	echo "build.sh: no target named $1" >&2; return 1 ;;
 	esac
 }
 libs() {
 	case $1 in
 	field)	pkg-config --cflags --libs jansson ;;
+	csv)	pkg-config --cflags --libs jansson; echo -lcsv ;;
 	esac
 }
 
-targets=${*:-query cookie field robots}
+targets=${*:-query cookie field csv robots}
 mkdir -p "$out"
 for name in $targets; do
 	srcs=$(sources "$name")

@@ -12,15 +12,18 @@
  * The encoding is what csvin_detect() says from the input and its UTF-8
  * validity, the delimiter is sniffed. Each case is read whole, a byte at a
  * time and in 7-byte chunks, and all three must give the expected text.
- * The table tests below check the incremental UTF-8 validator at every
- * split against an independent oracle, encoding detection, and what
- * cases in files cannot hold: cells past CSVIN_CELL_MAX, headers past
- * CSVIN_COLS_MAX, a row function that stops, and memory that stays
- * bounded over a large file.
+ * The tests below check the incremental UTF-8 validator at every split
+ * against an independent oracle, encoding detection, and what cases in
+ * files cannot hold: cells past CSVIN_CELL_MAX (the same for any
+ * chunking), headers past CSVIN_COLS_MAX, a row function that stops,
+ * misuse after the end, and memory that stays bounded over 64 MiB.
  */
 #include "config.h"
 
+#include <sys/wait.h>
+
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +140,8 @@ test_dump_header(char **d, size_t *dl, const struct csvin *c,
  * mapping (may be NULL). Returns the dump, owned, without a final newline.
  */
 static char *
-test_run(const char *input, size_t len, size_t chunk, json_t *mapping)
+test_run(const char *input, size_t len, size_t chunk, json_t *mapping,
+    const size_t *skip, size_t nskip)
 {
 	struct csvin_utf8		 u;
 	struct csvin_opts		 opts;
@@ -160,6 +164,8 @@ test_run(const char *input, size_t len, size_t chunk, json_t *mapping)
 	memset(&opts, 0, sizeof(opts));
 	opts.enc = csvin_detect(input, len, csvin_utf8_ok(&u));
 	opts.mapping = mapping;
+	opts.skip_lines = skip;
+	opts.nskip = nskip;
 	c = csvin_new(&opts, test_row, &o);
 	for (off = 0; off < len && rc == 0; off += n) {
 		n = len - off < chunk ? len - off : chunk;
@@ -200,14 +206,24 @@ test_csvin_case(void **state)
 	json_t			*mapping = NULL;
 	json_error_t		 jerr;
 	char			 path[4096 + 16], *got;
-	size_t			 i;
+	size_t			 i, skip[16], nskip = 0;
+	unsigned long		 line;
+	FILE			*f;
 
 	snprintf(path, sizeof(path), "%s/mapping", uc->name);
 	if (access(path, F_OK) == 0 &&
 	    (mapping = json_load_file(path, JSON_DECODE_ANY, &jerr)) == NULL)
 		fail_msg("%s: %s", path, jerr.text);
+	/* skip: line numbers the reader must pass over (opts.skip_lines). */
+	snprintf(path, sizeof(path), "%s/skip", uc->name);
+	if ((f = fopen(path, "r")) != NULL) {
+		while (nskip < 16 && fscanf(f, "%lu", &line) == 1)
+			skip[nskip++] = line;
+		fclose(f);
+	}
 	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
-		got = test_run(uc->input, uc->inputlen, chunks[i], mapping);
+		got = test_run(uc->input, uc->inputlen, chunks[i], mapping,
+		    skip, nskip);
 		if (strcmp(got, uc->expected) != 0) {
 			fprintf(stderr, "chunks of %zu bytes (0: whole):\n%s\n",
 			    chunks[i], got);
@@ -337,30 +353,39 @@ test_find(const char *dump, const char *prefix)
 }
 
 /*
- * Cells over CSVIN_CELL_MAX, plain, quoted (still open when cut) and made
- * of two-byte characters, are cut on a character boundary and flag their
- * row; the rows after them keep their line numbers.
+ * Cells over CSVIN_CELL_MAX, plain, quoted (still open when cut, or ending
+ * in a quote and spaces) and made of two-byte characters, are cut on a
+ * character boundary and flag their row, the same way for any chunking;
+ * the rows after them keep their line numbers.
  */
 static void
 test_csvin_cut(void **state)
 {
-	struct test_buf	 b = { NULL, 0 };
-	const char	*l;
-	char		*got, want[64];
+	static const size_t	 chunks[] = { 0, 1, 7, 4093 };
+	struct test_buf		 b = { NULL, 0 };
+	const char		*l;
+	char			*got, *whole = NULL, want[64];
+	const int		 lines = CSVIN_CELL_MAX * 2 / 3;
 	size_t		 i;
 
 	test_add(&b, "name;notes\n", 1);
 	test_add(&b, "plain;", 1);
 	test_add(&b, "a", CSVIN_CELL_MAX + 100);
 	test_add(&b, "\n\"quoted\";\"", 1);
-	test_add(&b, "b\n", CSVIN_CELL_MAX);	/* 64 Ki lines inside quotes */
-	test_add(&b, "\"\nshort;\xc3\xa9\xc3\xa9\n", 1);
+	/* A line end per 3 bytes: a byte lost at the cut shows. */
+	test_add(&b, "bc\n", lines);
+	test_add(&b, "\"  \nshort;\xc3\xa9\xc3\xa9\n", 1);
 	test_add(&b, "accents;x", 1);
 	test_add(&b, "\xc3\xa9", CSVIN_CELL_MAX);
 	test_add(&b, "\nlast;x\n", 1);
 
-	for (i = 0; i < 2; i++) {
-		got = test_run(b.p, b.len, i == 0 ? 0 : 4093, NULL);
+	/* Whatever the chunking, the same cut: libcsv is cut at fixed places. */
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		got = test_run(b.p, b.len, chunks[i], NULL, NULL, 0);
+		if (i == 0)
+			whole = strdup(got);
+		else
+			assert_string_equal(got, whole);
 		assert_non_null(strstr(got, "layout=spreadsheet columns=2 "
 		    "rows=5 skipped=0"));
 		l = test_find(got, "line=2 cells=2 name=\"plain\" ");
@@ -370,22 +395,23 @@ test_csvin_cut(void **state)
 		    CSVIN_CELL_MAX);
 		l = test_find(got, "line=3 cells=2 name=\"quoted\" ");
 		assert_non_null(strstr(l, " flags=cell_cut\n"));
-		/* The quoted cell spans 64 Ki + 1 lines. */
+		/* The quoted cell spans lines + 1 lines. */
 		snprintf(want, sizeof(want), "line=%d cells=2 name=\"short\" "
-		    "note=\"\xc3\xa9\xc3\xa9\"\n", 4 + CSVIN_CELL_MAX);
+		    "note=\"\xc3\xa9\xc3\xa9\"\n", 4 + lines);
 		test_find(got, want);
 		snprintf(want, sizeof(want), "line=%d cells=2 name=\"accents\"",
-		    5 + CSVIN_CELL_MAX);
+		    5 + lines);
 		l = test_find(got, want);
 		assert_non_null(strstr(l, " flags=cell_cut\n"));
 		/* "x" then two-byte characters: cut one byte short, between two. */
 		assert_int_equal(strcspn(strstr(l, "note=\"") + 6, "\""),
 		    CSVIN_CELL_MAX - 1);
 		snprintf(want, sizeof(want), "line=%d cells=2 name=\"last\" "
-		    "note=\"x\"", 6 + CSVIN_CELL_MAX);
+		    "note=\"x\"", 6 + lines);
 		test_find(got, want);
 		free(got);
 	}
+	free(whole);
 	free(b.p);
 }
 
@@ -398,7 +424,7 @@ test_csvin_columns(void **state)
 
 	test_add(&b, "c,", CSVIN_COLS_MAX - 1);
 	test_add(&b, "c\n1,2\n", 1);
-	got = test_run(b.p, b.len, 0, NULL);
+	got = test_run(b.p, b.len, 0, NULL, NULL, 0);
 	assert_non_null(strstr(got, " columns=512 rows=1 "));
 	assert_null(strstr(got, "error="));
 	free(got);
@@ -406,7 +432,7 @@ test_csvin_columns(void **state)
 	b.len = 0;
 	test_add(&b, "c,", CSVIN_COLS_MAX);
 	test_add(&b, "c\n1,2\n", 1);
-	got = test_run(b.p, b.len, 0, NULL);
+	got = test_run(b.p, b.len, 0, NULL, NULL, 0);
 	assert_non_null(strstr(got, "error=columns line=1 message=\"line 1: "
 	    "the header has 513 columns, more than the 512 allowed\""));
 	free(got);
@@ -416,7 +442,7 @@ test_csvin_columns(void **state)
 	test_add(&b, "c;", CSVIN_COLS_MAX);
 	test_add(&b, ";", 3000);
 	test_add(&b, "\n1;2\n", 1);
-	got = test_run(b.p, b.len, 0, NULL);
+	got = test_run(b.p, b.len, 0, NULL, NULL, 0);
 	assert_non_null(strstr(got, " columns=512 rows=1 skipped=2"));
 	assert_null(strstr(got, "error="));
 	free(got);
@@ -452,6 +478,45 @@ test_count(void *arg, const struct csvin_row *row)
 {
 	(*(size_t *)arg)++;
 	return 0;
+}
+
+/*
+ * 1 if, in a child process, feeding (how 0) or finishing (how 1) a reader
+ * that finished aborts; misuse must not go unnoticed (STYLE.md).
+ */
+static int
+test_aborts_after_finish(int how)
+{
+	struct csvin_opts	 opts = { CSVIN_ENC_UTF8, 0, NULL };
+	pid_t			 pid;
+	int			 status;
+	size_t			 rows = 0;
+
+	if ((pid = fork()) == -1)
+		fail_msg("fork failed");
+	if (pid == 0) {
+		struct csvin *c = csvin_new(&opts, test_count, &rows);
+
+		/* cmocka's handler would resume the test runner in the child. */
+		signal(SIGABRT, SIG_DFL);
+		if (csvin_feed(c, "name\na\n", 7) != 0 || csvin_finish(c) != 0)
+			_exit(2);
+		if (how == 0)
+			csvin_feed(c, "b\n", 2);
+		else
+			csvin_finish(c);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) == -1)
+		fail_msg("waitpid failed");
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void
+test_csvin_misuse(void **state)
+{
+	assert_true(test_aborts_after_finish(0));
+	assert_true(test_aborts_after_finish(1));
 }
 
 /*
@@ -511,6 +576,7 @@ main(void)
 		cmocka_unit_test(test_csvin_cut),
 		cmocka_unit_test(test_csvin_columns),
 		cmocka_unit_test(test_csvin_abort),
+		cmocka_unit_test(test_csvin_misuse),
 		cmocka_unit_test(test_csvin_bounded),
 	};
 	int	 rc;
