@@ -8,7 +8,7 @@
  * and a best address if it had none.
  *
  * Queue: a job is claimed with SELECT … FOR UPDATE SKIP LOCKED and leased
- * for ENRICH_LEASE seconds, renewed before each page, so several
+ * for worker_lease seconds, renewed before each request, so several
  * enrichers on several hosts share the queue and a crashed one's job is
  * taken again when its lease ends (ENRICH_TRIES times at most). A job is
  * finished only by the worker whose lease it still holds (attempts
@@ -60,7 +60,6 @@
 #include "supp.h"
 #include "worker.h"
 
-#define ENRICH_LEASE		120	/* seconds a claimed job is ours, renewed per page */
 #define ENRICH_TRIES		3	/* claims of one job before it fails */
 #define ENRICH_REDIRECTS	3	/* per page */
 #define ENRICH_FOUND_MAX	20	/* addresses kept per job */
@@ -210,6 +209,14 @@ struct crawl_body {
 	size_t		 len, max;
 };
 
+/* A claimed job. */
+struct job {
+	uint64_t	 id;		/* 0: none was waiting */
+	uint64_t	 user_id;
+	uint64_t	 prospect_id;
+	long long	 attempts;	/* with this claim */
+};
+
 /* The crawler: one libcurl handle for every job, and one job's state. */
 struct crawl {
 	const struct conf	*c;
@@ -221,8 +228,7 @@ struct crawl {
 	int			 blocked;	/* a connection was refused */
 
 	/* the job */
-	uint64_t		 job_id;
-	long long		 attempts;	/* ours, after the lease */
+	struct job		 job;
 	int			 lost;		/* the lease went to another worker */
 	char			 sites[2][254];	/* own hosts (pnorm_website_host) */
 	struct crawl_robots	 robots[ENRICH_ORIGINS];
@@ -248,7 +254,7 @@ crawl_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
 	if (!cr->c->enrich_allow_private &&
 	    (cls = netaddr_classify(&addr->addr, addr->addrlen)) != NETADDR_PUBLIC) {
 		log_info("job %llu: refused to connect to a %s address",
-		    (unsigned long long)cr->job_id, netaddr_class_names[cls]);
+		    (unsigned long long)cr->job.id, netaddr_class_names[cls]);
 		cr->blocked = 1;
 		return CURL_SOCKET_BAD;
 	}
@@ -319,6 +325,27 @@ crawl_write(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/*
+ * Renews the job's lease (worker_lease seconds) before a request, which
+ * cannot outlast it (enrich_timeout is shorter: checked at start). 0, or
+ * -1 when the job is not ours any more.
+ */
+static int
+crawl_renew(struct crawl *cr)
+{
+	int	 rc;
+
+	rc = db_exec(cr->db, EN_RENEW, DB_ARGS(DB_INT(cr->c->worker_lease),
+	    DB_INT(cr->job.id), DB_INT(cr->job.attempts)));
+	if (rc == DB_NONE) {
+		log_warn("job %llu: the lease went to another worker",
+		    (unsigned long long)cr->job.id);
+		cr->lost = 1;
+		return -1;
+	}
+	return 0;	/* a database hiccup: the finish checks again */
+}
+
 enum hop_rc {
 	HOP_OK,			/* 200 and its body */
 	HOP_REDIRECT,		/* next holds the target */
@@ -337,12 +364,16 @@ crawl_hop(struct crawl *cr, const char *url, struct crawl_body *b,
 	char		*loc = NULL, *ctype = NULL;
 	CURLcode	 rc;
 
+	*code = 0;
+	if (cr->lost || crawl_renew(cr) == -1) {
+		*status = CS_FAILED;
+		return HOP_FAIL;
+	}
 	cr->blocked = 0;
 	b->h = cr->h;
 	curl_easy_setopt(cr->h, CURLOPT_URL, url);
 	curl_easy_setopt(cr->h, CURLOPT_WRITEDATA, b);
 	rc = curl_easy_perform(cr->h);
-	*code = 0;
 	curl_easy_getinfo(cr->h, CURLINFO_RESPONSE_CODE, code);
 	curl_easy_getinfo(cr->h, CURLINFO_CONTENT_TYPE, &ctype);
 	if (rc == CURLE_COULDNT_CONNECT && cr->blocked)
@@ -350,7 +381,7 @@ crawl_hop(struct crawl *cr, const char *url, struct crawl_body *b,
 	else if (rc == CURLE_OPERATION_TIMEDOUT)
 		*status = CS_TIMEOUT;
 	else if (rc != CURLE_OK && rc != CURLE_WRITE_ERROR) {
-		log_info("job %llu: %s", (unsigned long long)cr->job_id,
+		log_info("job %llu: %s", (unsigned long long)cr->job.id,
 		    curl_easy_strerror(rc));
 		*status = CS_FAILED;
 	} else if (*code >= 300 && *code < 400 && *code != 304 &&
@@ -538,23 +569,6 @@ crawl_page_note(struct crawl *cr, const char *url, enum crawl_status st,
 	json_array_append_new(cr->pages, p);
 }
 
-/* Renews the lease before a page; 0, or -1 when the job is not ours any more. */
-static int
-crawl_renew(struct crawl *cr)
-{
-	int	 rc;
-
-	rc = db_exec(cr->db, EN_RENEW, DB_ARGS(DB_INT(ENRICH_LEASE),
-	    DB_INT(cr->job_id), DB_INT(cr->attempts)));
-	if (rc == DB_NONE) {
-		log_warn("job %llu: the lease went to another worker",
-		    (unsigned long long)cr->job_id);
-		cr->lost = 1;
-		return -1;
-	}
-	return 0;	/* a database hiccup: the finish checks again */
-}
-
 /*
  * Reads one page, following its redirects by the rules above (home: the
  * website's first page, which may lead to another site, whose host then
@@ -704,7 +718,7 @@ crawl_parse(struct crawl *cr, const struct crawl_body *b,
 
 	if (htmlmail_extract(&res, b->p, b->len, at->url) == -1) {
 		log_warn("job %llu: out of memory parsing %s",
-		    (unsigned long long)cr->job_id, at->url);
+		    (unsigned long long)cr->job.id, at->url);
 		return;
 	}
 	for (i = 0; i < res.nfound; i++)
@@ -753,8 +767,7 @@ crawl_site(struct crawl *cr, const char *website)
 		crawl_link_add(links, &nlinks, url, final.url);
 	}
 	for (i = 0; i < nlinks && !worker_stopping(); i++) {
-		if (cr->fetched >= (size_t)cr->c->enrich_pages_max ||
-		    crawl_renew(cr) == -1)
+		if (cr->fetched >= (size_t)cr->c->enrich_pages_max || cr->lost)
 			break;
 		st = crawl_page(cr, links[i].url, 0, &b, &final);
 		if (st == CS_OK || st == CS_TRUNCATED) {
@@ -766,19 +779,12 @@ crawl_site(struct crawl *cr, const char *website)
 	return read ? CS_OK : home;
 }
 
-/* A claimed job. */
-struct job {
-	uint64_t	 id;		/* 0: none was waiting */
-	uint64_t	 user_id;
-	uint64_t	 prospect_id;
-	long long	 attempts;	/* with this claim */
-};
-
-/* In one transaction: the oldest job nobody holds, leased to us. */
+/* In one transaction: the oldest job nobody holds, leased to us (cr->job). */
 static int
 enricher_claim_tx(struct db *db, void *arg)
 {
-	struct job	*j = arg;
+	struct crawl	*cr = arg;
+	struct job	*j = &cr->job;
 	int		 rc;
 
 	memset(j, 0, sizeof(*j));
@@ -789,13 +795,13 @@ enricher_claim_tx(struct db *db, void *arg)
 	j->prospect_id = (uint64_t)db_int(db, 2);
 	j->attempts = db_int(db, 3) + 1;
 	db_done(db);
-	return db_exec(db, EN_LEASE, DB_ARGS(DB_INT(ENRICH_LEASE), DB_INT(j->id)));
+	return db_exec(db, EN_LEASE, DB_ARGS(DB_INT(cr->c->worker_lease),
+	    DB_INT(j->id)));
 }
 
 /* How a job ends, and what the transaction that ends it worked out. */
 struct finish {
 	struct crawl		*cr;
-	const struct job	*job;
 	enum crawl_status	 error;		/* CS_OK: done */
 	int			 suppressed[ENRICH_FOUND_MAX];
 	long			 nsuppressed;
@@ -851,7 +857,7 @@ enricher_prospect(struct db *db, struct finish *f)
 	size_t		 i, k;
 	int		 rc, had, known;
 
-	rc = db_one(db, EN_PROSPECT_LOCK, DB_ARGS(DB_INT(f->job->prospect_id)));
+	rc = db_one(db, EN_PROSPECT_LOCK, DB_ARGS(DB_INT(f->cr->job.prospect_id)));
 	if (rc != DB_OK)
 		return rc == DB_NONE ? DB_OK : rc;	/* deleted meanwhile */
 	emails = db_null(db, 0) ? NULL : json_loadb(db_str(db, 0), db_len(db, 0),
@@ -890,10 +896,10 @@ enricher_prospect(struct db *db, struct finish *f)
 		rc = db_exec(db, EN_BEST_SET, DB_ARGS(DB_TEXT(text),
 		    DB_TEXT(best->email), DB_TEXT(best->key),
 		    DB_TEXT(best->generic ? "generic" : "named"),
-		    DB_INT(f->job->prospect_id)));
+		    DB_INT(f->cr->job.prospect_id)));
 	else if (f->added > 0)
 		rc = db_exec(db, EN_EMAILS_SET, DB_ARGS(DB_TEXT(text),
-		    DB_INT(f->job->prospect_id)));
+		    DB_INT(f->cr->job.prospect_id)));
 	free(text);
 	return rc;
 }
@@ -941,8 +947,8 @@ enricher_finish_tx(struct db *db, void *arg)
 	char		*text;
 	int		 rc;
 
-	rc = db_one(db, EN_OWNED, DB_ARGS(DB_INT(f->job->id),
-	    DB_INT(f->job->attempts)));
+	rc = db_one(db, EN_OWNED, DB_ARGS(DB_INT(f->cr->job.id),
+	    DB_INT(f->cr->job.attempts)));
 	db_done(db);
 	if (rc != DB_OK)
 		return rc;
@@ -953,13 +959,14 @@ enricher_finish_tx(struct db *db, void *arg)
 	text = enricher_result(f);
 	rc = db_exec(db, EN_FINISH, DB_ARGS(DB_TEXT(f->error == CS_OK ? "done" :
 	    "failed"), DB_TEXT(text), DB_TEXT(f->error == CS_OK ? NULL :
-	    crawl_statuses[f->error].code), DB_INT(f->job->id)));
+	    crawl_statuses[f->error].code), DB_INT(f->cr->job.id)));
 	free(text);
 	return rc;
 }
 
+/* Forgets the last job's pages, robots.txt and addresses. */
 static void
-crawl_reset(struct crawl *cr, const struct job *j)
+crawl_reset(struct crawl *cr)
 {
 	size_t	 i;
 
@@ -968,25 +975,23 @@ crawl_reset(struct crawl *cr, const struct job *j)
 	cr->nrobots = 0;
 	json_decref(cr->pages);
 	cr->pages = json_array();
-	cr->job_id = j != NULL ? j->id : 0;
-	cr->attempts = j != NULL ? j->attempts : 0;
 	cr->lost = 0;
 	cr->fetched = cr->nfound = 0;
 	memset(cr->sites, 0, sizeof(cr->sites));
 }
 
-/* Runs one claimed job as its user. */
+/* Runs the claimed job (cr->job) as its user. */
 static void
-enricher_job(struct crawl *cr, const struct job *j)
+enricher_job(struct crawl *cr)
 {
+	const struct job *j = &cr->job;
 	struct finish	 f;
 	char		 website[ENRICH_URL_MAX + 1];
 	int		 rc;
 
-	crawl_reset(cr, j);
+	crawl_reset(cr);
 	memset(&f, 0, sizeof(f));
 	f.cr = cr;
-	f.job = j;
 	if ((rc = db_user_set(cr->db, j->user_id)) != DB_OK) {
 		log_warn("job %llu: cannot act as its user: left to its lease",
 		    (unsigned long long)j->id);
@@ -1050,6 +1055,12 @@ crawl_init(struct crawl *cr, const struct conf *c, struct db *db)
 		    "token (RFC 9309 section 2.2.1)", c->enrich_user_agent);
 		return -1;
 	}
+	/* One request must end before the lease it was renewed for. */
+	if (c->worker_lease <= c->enrich_timeout) {
+		log_err("worker_lease (%ld s) must be longer than enrich_timeout "
+		    "(%ld s)", c->worker_lease, c->enrich_timeout);
+		return -1;
+	}
 	if ((cr->h = curl_easy_init()) == NULL)
 		abort();
 	if (*c->enrich_connect_to != '\0' &&
@@ -1083,7 +1094,7 @@ crawl_init(struct crawl *cr, const struct conf *c, struct db *db)
 static void
 crawl_fini(struct crawl *cr)
 {
-	crawl_reset(cr, NULL);
+	crawl_reset(cr);
 	json_decref(cr->pages);
 	curl_easy_cleanup(cr->h);
 	curl_slist_free_all(cr->connect_to);
@@ -1096,7 +1107,6 @@ main(int argc, char *argv[])
 	struct conf		 conf;
 	struct db		*db;
 	struct crawl		 cr;
-	struct job		 j;
 	enum log_level		 lvl;
 	const char		*cfile = NULL;
 	int			 i, rc, once = 0, down = 0;
@@ -1135,7 +1145,7 @@ main(int argc, char *argv[])
 	    conf.enrich_allow_private ? ", private addresses allowed" : "");
 
 	while (!worker_stopping()) {
-		rc = db_tx(db, enricher_claim_tx, &j);
+		rc = db_tx(db, enricher_claim_tx, &cr);
 		if (rc != DB_OK) {
 			if (!down)
 				log_warn("cannot claim jobs (database %s)",
@@ -1145,8 +1155,8 @@ main(int argc, char *argv[])
 			continue;
 		}
 		down = 0;
-		if (j.id != 0) {
-			enricher_job(&cr, &j);
+		if (cr.job.id != 0) {
+			enricher_job(&cr);
 			continue;
 		}
 		if (once)

@@ -255,7 +255,7 @@ class Discovery(Fixture, unittest.TestCase):
         self.assertEqual(job["status"], "failed", job)
         self.assertEqual(job["error"]["code"], "timeout")
         self.assertEqual(job["found"], [])
-        # enrich_timeout is 3 s in the test stack; the site takes 10.
+        # enrich_timeout is 2 s in the test stack; the site takes 10.
         self.assertLess(time.time() - start, 9)
 
     def test_slow_drip_times_out(self):
