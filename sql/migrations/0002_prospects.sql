@@ -4,8 +4,12 @@
 -- cached Places search results. Tenant tables carry user_id; handlers and
 -- workers reach them only through the my_* views (DESIGN.md section 3).
 
+-- Clustered by tenant: PRIMARY KEY (user_id, id) keeps each user's
+-- prospects together, so a search reads only that user's rows and lists
+-- come in id order from the primary key itself (with id first, MariaDB
+-- may walk every tenant's rows backwards to fill a LIMIT).
 CREATE TABLE prospect (
-	id			BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	id			BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
 	user_id			BIGINT UNSIGNED NOT NULL,
 	name			VARCHAR(255) NOT NULL,
 	category		VARCHAR(160) NULL,
@@ -39,7 +43,8 @@ CREATE TABLE prospect (
 	import_id		BIGINT UNSIGNED NULL,
 	-- pnorm.h's folded name + "|" + postal code: a duplicate key
 	name_key		VARCHAR(300) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
-	-- what free-text search looks in (accent- and case-insensitive collation)
+	-- what free-text search scans (accent- and case-insensitive collation);
+	-- not indexed: a substring match reads the tenant's rows either way
 	search_text		VARCHAR(700) AS (LEFT(CONCAT_WS(' ', name, city,
 				    category, email, postal_code), 700)) STORED,
 	collected_at		DATETIME(3) NOT NULL,
@@ -47,7 +52,8 @@ CREATE TABLE prospect (
 	last_prospect_contact_at DATETIME(3) NULL,	-- they contacted us (retention clock)
 	created_at		DATETIME(3) NOT NULL,
 	updated_at		DATETIME(3) NOT NULL,
-	KEY prospect_user (user_id, id),
+	PRIMARY KEY (user_id, id),
+	UNIQUE KEY prospect_id (id),
 	KEY prospect_status (user_id, status, id),
 	KEY prospect_city (user_id, city, id),
 	KEY prospect_postal (user_id, postal_code, id),
@@ -59,7 +65,6 @@ CREATE TABLE prospect (
 	KEY prospect_email (user_id, email_key),
 	KEY prospect_host (user_id, website_host),
 	KEY prospect_name_key (user_id, name_key),
-	KEY prospect_search (user_id, search_text),
 	CONSTRAINT prospect_user_fk FOREIGN KEY (user_id)
 	    REFERENCES user_account (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
