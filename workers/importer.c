@@ -174,7 +174,8 @@ importer_result(const struct pimp_result *res, int dry_run)
 static void
 importer_run(struct db *db, struct db *pdb, const struct job *j)
 {
-	struct chunks		 ch = { db, j->id, 0, NULL, 0, 0 };
+	/* Read on the second connection, by the import's reader thread. */
+	struct chunks		 ch = { pdb, j->id, 0, NULL, 0, 0 };
 	struct pimp_source	 src = { importer_read, &ch };
 	struct progress		 pg = { pdb, j->id, j->lease };
 	struct pimp_opts	 o;

@@ -52,7 +52,7 @@ enum { IM_CSV, IM_FILENAME, IM_MAPPING, IM_DRY_RUN, IM_ON_DUPLICATE, IM__MAX };
 extern const struct field prosp_import_fields[IM__MAX];
 
 /* Rows per batch: one bulk insert and a few key lookups each. */
-#define PIMP_BATCH		500
+#define PIMP_BATCH		1000
 /* Keys per lookup statement (fixed IN lists: prepared once). */
 #define PIMP_IN			500
 /* Prospects' keys read per statement when an import starts. */

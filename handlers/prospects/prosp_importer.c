@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,7 @@ const struct db_table prosp_import_handler_table = { prosp_import_sql,
 enum pimp_state {
 	PIMP_NEW,		/* to insert */
 	PIMP_DUP,		/* an existing prospect: skip or merge */
+	PIMP_SKIP,		/* a duplicate of an earlier row of the batch */
 };
 
 struct pimp_row {
@@ -103,7 +105,7 @@ struct pimp_row {
  * batch), open addressing with linear probing, emptied per batch. Sized
  * for every key of a full batch at under half load.
  */
-#define PIMP_MAP	(1 << 15)
+#define PIMP_MAP	(1 << 16)
 struct pimp_map {
 	uint64_t	 hash[PIMP_MAP];	/* 0: empty slot */
 	uint64_t	 val[PIMP_MAP];
@@ -112,6 +114,15 @@ struct pimp_map {
 	size_t		 n;
 };
 
+/*
+ * An import runs on two threads: the reader (pimp_read: the file,
+ * csvin, prosp_rec_build, the suppression list) fills batches that the
+ * database side (pimp_tx: duplicates, merges, inserts) writes, so the
+ * parsing and normalisation of a batch overlap the writing of the one
+ * before. Two buffers go back and forth; full[] says who holds them. The
+ * reader owns rows/rejected/suppressed/rejects/bytes of the result, the
+ * writer created/updated/duplicates: no field has two writers.
+ */
 struct pimp {
 	struct db		*db;
 	const struct pimp_opts	*o;
@@ -119,8 +130,16 @@ struct pimp {
 	struct pimp_result	*res;
 	unsigned char		(*supp)[SUPP_HASH_LEN];	/* sorted */
 	size_t			 nsupp;
-	struct pimp_row		*rows;		/* PIMP_BATCH */
+	struct pimp_row		*rows;		/* the rows being written */
 	size_t			 n;
+	struct pimp_row		*buf[2];	/* PIMP_BATCH rows each */
+	size_t			 nbuf[2];
+	int			 full[2];	/* 1 handed over, 2 and the last */
+	int			 fill;		/* the reader's buffer */
+	int			 stop;		/* the writer failed: stop reading */
+	int			 src_rc;	/* the source's failure */
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
 	struct pimp_map		*hits;		/* keys found in the database */
 	struct pimp_map		*seen;		/* keys of the batch's rows */
 	uint64_t		*bloom;		/* PIMP_BLOOM_BITS: keys stored */
@@ -128,7 +147,6 @@ struct pimp {
 	size_t			 skip[PIMP_SKIP_MAX];	/* lines passed over */
 	size_t			 nskip;
 	int			 checked;	/* the header was checked */
-	int			 rc;		/* a db failure inside the reader */
 };
 
 void
@@ -449,6 +467,8 @@ pimp_find_dups(struct pimp *p)
 	for (k = 0; k < PK__MAX; k++) {
 		n = 0;
 		for (i = 0; i < p->n; i++) {
+			if (p->rows[i].state != PIMP_NEW)
+				continue;
 			nk = pimp_keys(&p->rows[i].rec, (enum pimp_key)k, keys);
 			for (j = 0; j < nk; j++) {
 				if (!pimp_bloom_maybe(p, (size_t)k, keys[j]))
@@ -520,13 +540,12 @@ pimp_insert(struct pimp *p)
 	return rc;
 }
 
-/* Writes the current batch: duplicates, merges, inserts. */
+/* Writes rows[0..n): duplicates, merges, inserts. */
 static int
 pimp_flush(struct pimp *p)
 {
 	size_t	 i;
 	int	 rc;
-
 	double	 t0 = pimp_ms(), t1;
 
 	if (p->n == 0)
@@ -553,16 +572,86 @@ pimp_flush(struct pimp *p)
 	p->res->ms_insert += pimp_ms() - t0;
 	/* Stored now (new, or merged with maybe new keys): later batches ask. */
 	for (i = 0; i < p->n; i++)
-		if (p->rows[i].state == PIMP_NEW || p->o->update)
+		if (p->rows[i].state == PIMP_NEW ||
+		    (p->rows[i].state == PIMP_DUP && p->o->update))
 			pimp_each_key(p, &p->rows[i].rec, pimp_bloom_key, 0);
 out:
-	for (i = 0; i < p->n; i++)
-		prosp_rec_free(&p->rows[i].rec);
-	p->n = 0;
-	pimp_map_clear(p->seen);
-	if (p->o->progress != NULL)
-		p->o->progress(p->o->progress_arg, p->res->bytes);
 	return rc;
+}
+
+/*
+ * Writes a batch handed over by the reader (rows[0..n)), then frees it.
+ * A row that repeats an earlier one of the batch is counted as a
+ * duplicate, or, to be merged, waits until what comes before it is
+ * stored (so the lookup finds it).
+ */
+static int
+pimp_write(struct pimp *p)
+{
+	struct pimp_row	*all = p->rows;
+	size_t		 n = p->n, start = 0, i;
+	int		 rc = DB_OK;
+
+	pimp_map_clear(p->seen);
+	for (i = 0; i < n && rc == DB_OK; i++) {
+		if (!pimp_each_key(p, &all[i].rec, pimp_seen_key, 0)) {
+			pimp_each_key(p, &all[i].rec, pimp_seen_put, i + 1);
+			continue;
+		}
+		if (!p->o->update) {
+			all[i].state = PIMP_SKIP;
+			p->res->duplicates++;
+			continue;
+		}
+		p->rows = all + start;
+		p->n = i - start;
+		rc = pimp_flush(p);
+		start = i;
+		pimp_map_clear(p->seen);
+		pimp_each_key(p, &all[i].rec, pimp_seen_put, 1);
+	}
+	if (rc == DB_OK) {
+		p->rows = all + start;
+		p->n = n - start;
+		rc = pimp_flush(p);
+	}
+	p->rows = all;
+	p->n = 0;
+	return rc;
+}
+
+static void
+pimp_batch_free(struct pimp_row *rows, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		prosp_rec_free(&rows[i].rec);
+}
+
+/*
+ * The reader hands its buffer over (last: the file is done) and, unless
+ * it was the last, waits for the other one. -1 when the writer stopped.
+ */
+static int
+pimp_hand(struct pimp *p, int last)
+{
+	int	 stop;
+
+	pthread_mutex_lock(&p->mu);
+	p->full[p->fill] = last ? 2 : 1;
+	pthread_cond_broadcast(&p->cv);
+	if (!last) {
+		p->fill ^= 1;
+		while (p->full[p->fill] != 0)
+			pthread_cond_wait(&p->cv, &p->mu);
+		p->nbuf[p->fill] = 0;
+	}
+	stop = p->stop;
+	pthread_mutex_unlock(&p->mu);
+	if (p->o->progress != NULL && !stop)
+		p->o->progress(p->o->progress_arg, p->res->bytes);
+	return stop ? -1 : 0;
 }
 
 /* The detection results and column use, once the header is known. */
@@ -628,7 +717,7 @@ pimp_row(void *arg, const struct csvin_row *row)
 			json_object_set_new(custom, row->custom_keys[i],
 			    json_string(row->custom_vals[i]));
 	}
-	r = &p->rows[p->n];
+	r = &p->buf[p->fill][p->nbuf[p->fill]];
 	memset(r, 0, sizeof(*r));
 	if (prosp_rec_build(&r->rec, row->f, custom, p->o->region,
 	    &reject) != 0) {
@@ -645,70 +734,28 @@ pimp_row(void *arg, const struct csvin_row *row)
 		prosp_rec_free(&r->rec);
 		return 0;
 	}
-	if (pimp_each_key(p, &r->rec, pimp_seen_key, 0)) {
-		/* Seen earlier in this batch. */
-		if (!p->o->update) {
-			p->res->duplicates++;
-			prosp_rec_free(&r->rec);
-			return 0;
-		}
-		/* Merging needs the first one stored: write the batch first. */
-		struct pimp_row tmp = *r;
-
-		if ((p->rc = pimp_flush(p)) != DB_OK) {
-			prosp_rec_free(&tmp.rec);
-			return -1;
-		}
-		p->rows[0] = tmp;
-	}
-	pimp_each_key(p, &p->rows[p->n].rec, pimp_seen_put, p->n + 1);
-	p->n++;
-	if (p->n == PIMP_BATCH && (p->rc = pimp_flush(p)) != DB_OK)
-		return -1;
+	if (++p->nbuf[p->fill] == PIMP_BATCH)
+		return pimp_hand(p, 0);
 	return 0;
 }
 
-/* One attempt at the whole file, inside db_tx() (it may run again). */
-static int
-pimp_tx(struct db *db, void *arg)
+/* The reader thread: the whole file into batches, then the last one. */
+static void *
+pimp_read(void *arg)
 {
 	struct pimp		*p = arg;
 	struct pimp_result	*res = p->res;
 	struct csvin_opts	 co;
 	char			 buf[64 * 1024];
 	long			 n;
-	int			 rc = DB_OK, ok;
-	char			*doc;
-	json_t			*j;
+	int			 ok = 1, rc = DB_OK;
 
-	double	 started = res->ms_total;
-
-	pimp_result_free(res);
-	res->ms_total = started;
-	if ((res->rejects = json_array()) == NULL)
-		abort();
-	res->enc = p->o->enc;
-	p->n = 0;
-	p->checked = 0;
-	p->rc = DB_OK;
-	pimp_map_clear(p->seen);
-	if (p->src->read(p->src->arg, NULL, 0, &rc) < 0)	/* rewind */
-		return rc;
-	if ((rc = pimp_supp_load(p)) != DB_OK ||
-	    (rc = pimp_bloom_load(p)) != DB_OK)
-		return rc;
 	memset(&co, 0, sizeof(co));
 	co.enc = p->o->enc;
 	co.mapping = p->o->mapping;
 	co.skip_lines = p->skip;
 	co.nskip = p->nskip;
-	for (size_t i = 0; i < p->nskip; i++) {
-		res->rows++;
-		pimp_reject(p, p->skip[i], "unterminated_quote", "A quote opens "
-		    "on this line and never closes: the line was passed over.");
-	}
 	p->csv = csvin_new(&co, pimp_row, p);
-	ok = 1;
 	while ((n = p->src->read(p->src->arg, buf, sizeof(buf), &rc)) > 0) {
 		res->bytes += (uint64_t)n;
 		if (csvin_feed(p->csv, buf, (size_t)n) != 0) {
@@ -717,35 +764,85 @@ pimp_tx(struct db *db, void *arg)
 		}
 	}
 	if (n < 0) {
-		csvin_free(p->csv);
-		return rc;
+		p->src_rc = rc != DB_OK ? rc : DB_ERR;
+		ok = 0;
 	}
 	if (ok)
 		ok = csvin_finish(p->csv) == 0;
 	if (ok && !p->checked && csvin_columns(p->csv) > 0 && pimp_header(p) != 0)
 		ok = 0;
-	if (!ok && csvin_error(p->csv)->code == CSVIN_ERR_ABORTED &&
-	    res->error.code == CSVIN_ERR_NONE) {
-		csvin_free(p->csv);
-		return p->rc != DB_OK ? p->rc : DB_ERR;
-	}
-	if (!ok && res->error.code == CSVIN_ERR_NONE)
-		res->error = *csvin_error(p->csv);
 	if (ok) {
 		res->delimiter = csvin_delimiter(p->csv);
 		res->layout = csvin_layout(p->csv);
-	}
+	} else if (p->src_rc == DB_OK && res->error.code == CSVIN_ERR_NONE &&
+	    csvin_error(p->csv)->code != CSVIN_ERR_ABORTED)
+		res->error = *csvin_error(p->csv);
 	csvin_free(p->csv);
 	p->csv = NULL;
-	if (!ok) {
-		/* A problem with the file as a whole: nothing is kept. */
-		for (size_t i = 0; i < p->n; i++)
-			prosp_rec_free(&p->rows[i].rec);
-		p->n = 0;
-		return DB_NONE;
-	}
-	if ((rc = pimp_flush(p)) != DB_OK)
+	pimp_hand(p, 1);
+	return NULL;
+}
+
+/* One attempt at the whole file, inside db_tx() (it may run again). */
+static int
+pimp_tx(struct db *db, void *arg)
+{
+	struct pimp		*p = arg;
+	struct pimp_result	*res = p->res;
+	pthread_t		 reader;
+	int			 rc = DB_OK, take = 0, last, failed = 0;
+	double			 started = res->ms_total;
+	char			*doc;
+	json_t			*j;
+
+	pimp_result_free(res);
+	res->ms_total = started;
+	if ((res->rejects = json_array()) == NULL)
+		abort();
+	res->enc = p->o->enc;
+	p->checked = 0;
+	p->stop = 0;
+	p->src_rc = DB_OK;
+	p->fill = 0;
+	p->full[0] = p->full[1] = 0;
+	p->nbuf[0] = p->nbuf[1] = 0;
+	if (p->src->read(p->src->arg, NULL, 0, &rc) < 0)	/* rewind */
 		return rc;
+	if ((rc = pimp_supp_load(p)) != DB_OK ||
+	    (rc = pimp_bloom_load(p)) != DB_OK)
+		return rc;
+	for (size_t i = 0; i < p->nskip; i++) {
+		res->rows++;
+		pimp_reject(p, p->skip[i], "unterminated_quote", "A quote opens "
+		    "on this line and never closes: the line was passed over.");
+	}
+	if (pthread_create(&reader, NULL, pimp_read, p) != 0)
+		abort();
+	do {
+		pthread_mutex_lock(&p->mu);
+		while (p->full[take] == 0)
+			pthread_cond_wait(&p->cv, &p->mu);
+		last = p->full[take] == 2;
+		pthread_mutex_unlock(&p->mu);
+		p->rows = p->buf[take];
+		p->n = p->nbuf[take];
+		if (!failed && (rc = pimp_write(p)) != DB_OK)
+			failed = 1;
+		pimp_batch_free(p->buf[take], p->nbuf[take]);
+		pthread_mutex_lock(&p->mu);
+		p->stop |= failed;
+		p->full[take] = 0;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		take ^= 1;
+	} while (!last);
+	pthread_join(reader, NULL);
+	if (failed)
+		return rc;
+	if (p->src_rc != DB_OK)
+		return p->src_rc;
+	if (res->error.code != CSVIN_ERR_NONE)
+		return DB_NONE;	/* the file as a whole is refused: keep nothing */
 	if (p->o->dry_run)
 		return DB_NONE;		/* counted; rolled back */
 	if (p->o->job_id != 0) {
@@ -809,11 +906,14 @@ pimp_run(struct db *db, const struct pimp_opts *o, struct pimp_source *src,
 	p.src = src;
 	p.res = res;
 	res->ms_total = pimp_ms();
-	if ((p.rows = calloc(PIMP_BATCH, sizeof(*p.rows))) == NULL ||
+	if ((p.buf[0] = calloc(PIMP_BATCH, sizeof(*p.buf[0]))) == NULL ||
+	    (p.buf[1] = calloc(PIMP_BATCH, sizeof(*p.buf[1]))) == NULL ||
 	    (p.hits = calloc(1, sizeof(*p.hits))) == NULL ||
 	    (p.seen = calloc(1, sizeof(*p.seen))) == NULL ||
 	    (p.bloom = malloc(PIMP_BLOOM_BITS / 8)) == NULL)
 		abort();
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
 	/*
 	 * A quote that never closes swallows the rest of the file: read it
 	 * again without that line, so one bad line costs only itself.
@@ -827,16 +927,15 @@ pimp_run(struct db *db, const struct pimp_opts *o, struct pimp_source *src,
 	/* A dry run or a file-level problem rolls back on purpose. */
 	if (rc == DB_NONE)
 		rc = DB_OK;
-	if (p.csv != NULL)
-		csvin_free(p.csv);
-	for (size_t i = 0; i < p.n; i++)
-		prosp_rec_free(&p.rows[i].rec);
+	pthread_cond_destroy(&p.cv);
+	pthread_mutex_destroy(&p.mu);
 	pimp_map_clear(p.hits);
 	pimp_map_clear(p.seen);
 	free(p.hits);
 	free(p.seen);
 	free(p.bloom);
-	free(p.rows);
+	free(p.buf[0]);
+	free(p.buf[1]);
 	free(p.supp);
 	return rc;
 }
