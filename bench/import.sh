@@ -80,12 +80,12 @@ small=$PROSPEA_VAR/files/gosom-$SMALL.csv big=$PROSPEA_VAR/files/gosom-$BIG.csv
 	echo "## the same $BIG rows again, same account (all duplicates)"
 	import_file "$big"
 	echo
-	echo "## search on $BIG prospects: wrk -t2 -c8 -d${DUR}s per query"
+	echo "## search on $BIG prospects: wrk -t1 -c2 -d${DUR}s per query (two at a time: one per core)"
 	for q in "q=boulangerie" "q=lyon&sort=name" "city=Lyon" "postal_code=69002" \
 		"status=new&has_email=true" "category=Plombier&sort=rating" "q=zzzz-none" \
 		"limit=200"; do
 		printf '%-34s ' "$q"
-		wrk -t2 -c8 -d"${DUR}s" --latency -H "Cookie: $COOKIE" \
+		wrk -t1 -c2 -d"${DUR}s" --latency -H "Cookie: $COOKIE" \
 			"$URL/api/v1/prospects?$q" | awk '/Requests\/sec/ {r=$2}
 			/ 50%/ {p50=$2} / 99%/ {p99=$2} /Non-2xx/ {bad=$NF}
 			END {printf "%s req/s, p50 %s, p99 %s%s\n", r, p50, p99, bad ? ", NON-2XX " bad : ""}'

@@ -42,11 +42,11 @@
 	ISO("p.last_contact_at") ", " ISO("p.last_prospect_contact_at") ", " \
 	ISO("p.created_at") ", " ISO("p.updated_at")
 #define PROSP_SEARCH \
-	" FROM my_prospect p LEFT JOIN my_prospect_tag t" \
-	" ON t.prospect_id = p.id AND t.tag = ?" \
-	" WHERE (? IS NULL OR p.search_text LIKE ? ESCAPE '!')" \
+	" FROM my_prospect p" \
+	" WHERE (? IS NULL OR EXISTS (SELECT 1 FROM my_prospect_tag t" \
+	" WHERE t.prospect_id = p.id AND t.tag = ?))" \
+	" AND (? IS NULL OR p.search_text LIKE ? ESCAPE '!')" \
 	" AND (? IS NULL OR p.status = ?)" \
-	" AND (? IS NULL OR t.tag IS NOT NULL)" \
 	" AND (? IS NULL OR p.city = ?)" \
 	" AND (? IS NULL OR p.postal_code = ?)" \
 	" AND (? IS NULL OR p.category = ?)" \
@@ -54,27 +54,36 @@
 	" AND (? IS NULL OR (p.phone_e164 IS NOT NULL) = ?)" \
 	" AND (? IS NULL OR p.source = ?" \
 	" OR (? = 'import' AND p.source LIKE 'import:%'))"
-#define KEYSET(K, CMP, DIR) \
+#define KEYSET_WHERE(K, CMP) \
 	" AND (? IS NULL" \
 	" OR (? = 0 AND (" K " IS NULL OR " K " " CMP " ?" \
 	" OR (" K " = ? AND p.id " CMP " ?)))" \
-	" OR (? = 1 AND " K " IS NULL AND p.id " CMP " ?))" \
+	" OR (? = 1 AND " K " IS NULL AND p.id " CMP " ?))"
+#define KEYSET(K, CMP, DIR) KEYSET_WHERE(K, CMP) \
 	" ORDER BY " K " IS NULL, " K " " DIR ", p.id " DIR " LIMIT ?"
+/*
+ * The same for a column that is never NULL: an ORDER BY without the
+ * "IS NULL" key, so the (user_id, column, id) index gives the order and
+ * the LIMIT stops the scan (with it, every row of the user is sorted).
+ */
+#define KEYSET_NN(K, CMP, DIR) KEYSET_WHERE(K, CMP) \
+	" ORDER BY " K " " DIR ", p.id " DIR " LIMIT ?"
 #define IDS_TABLE \
 	"JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
 
 static const char *const prosp_sql[PS__MAX] = {
 	[PS_LIST_CREATED] = "SELECT " PROSP_COLS ", p.id" PROSP_SEARCH
-	    KEYSET("p.id", "<", "DESC"),
+	    KEYSET_NN("p.id", "<", "DESC"),
 	[PS_LIST_NAME] = "SELECT " PROSP_COLS ", p.name" PROSP_SEARCH
-	    KEYSET("p.name", ">", "ASC"),
+	    KEYSET_NN("p.name", ">", "ASC"),
 	[PS_LIST_CITY] = "SELECT " PROSP_COLS ", p.city" PROSP_SEARCH
 	    KEYSET("p.city", ">", "ASC"),
 	[PS_LIST_RATING] = "SELECT " PROSP_COLS ", p.rating" PROSP_SEARCH
-	    KEYSET("p.rating", "<", "DESC"),
+	    /* DESC puts NULL last by itself: the index gives the order. */
+	    KEYSET_NN("p.rating", "<", "DESC"),
 	[PS_LIST_UPDATED] = "SELECT " PROSP_COLS
 	    ", DATE_FORMAT(p.updated_at, '%Y-%m-%d %H:%i:%s.%f')" PROSP_SEARCH
-	    KEYSET("p.updated_at", "<", "DESC"),
+	    KEYSET_NN("p.updated_at", "<", "DESC"),
 	[PS_GET] = "SELECT " PROSP_COLS " FROM my_prospect p WHERE p.id = ?",
 	[PS_TAGS_OF] = "SELECT t.prospect_id, t.tag FROM " IDS_TABLE
 	    " JOIN my_prospect_tag t ON t.prospect_id = j.id"
@@ -655,11 +664,11 @@ prosp_search_query(struct req *r, const struct prosp_search *s)
 
 	/* PROSP_SEARCH, in the order of its placeholders. */
 	a[n++] = DB_TEXT(s->tag);
-	a[n++] = DB_TEXT(s->like);
-	a[n++] = DB_TEXT(s->like);
-	a[n++] = DB_TEXT(s->status);
-	a[n++] = DB_TEXT(s->status);
 	a[n++] = DB_TEXT(s->tag);
+	a[n++] = DB_TEXT(s->like);
+	a[n++] = DB_TEXT(s->like);
+	a[n++] = DB_TEXT(s->status);
+	a[n++] = DB_TEXT(s->status);
 	a[n++] = DB_TEXT(s->city);
 	a[n++] = DB_TEXT(s->city);
 	a[n++] = DB_TEXT(s->postal_code);

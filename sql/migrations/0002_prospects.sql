@@ -60,6 +60,7 @@ CREATE TABLE prospect (
 	KEY prospect_category (user_id, category, id),
 	KEY prospect_name (user_id, name, id),
 	KEY prospect_updated (user_id, updated_at, id),
+	KEY prospect_rating (user_id, rating, id),
 	KEY prospect_place (user_id, place_id),
 	KEY prospect_phone (user_id, phone_e164),
 	KEY prospect_email (user_id, email_key),
