@@ -1,6 +1,7 @@
 /*
- * E-mail discovery in web pages (htmlmail.h). Four steps: a pre-scan caps
- * the nesting gumbo will see; gumbo builds the tree, its memory tracked
+ * E-mail discovery in web pages (htmlmail.h). Four steps: a pre-scan
+ * keeps gumbo out of its quadratic cases (deep nesting, formatting
+ * elements cloned over and over); gumbo builds the tree, its memory tracked
  * here so that running out of it returns -1 and so that the tree is
  * freed without gumbo's recursive destructor; one walk of the tree
  * collects mailto: and Cloudflare addresses, scored links and the
@@ -11,7 +12,6 @@
 
 #include <ctype.h>
 #include <setjmp.h>
-#include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,7 +84,6 @@ static const struct htmlmail_keyword {
 	int		 weight;
 } htmlmail_keywords[] = {
 	{ "contact", 8 }, { "contacts", 8 }, { "contactez", 8 },
-	{ "contactez nous", 8 }, { "contactez moi", 8 },
 	{ "nous contacter", 8 }, { "nouscontacter", 8 }, { "contactus", 8 },
 	{ "coordonnees", 7 },
 	{ "mentions legales", 6 }, { "mentionslegales", 6 },
