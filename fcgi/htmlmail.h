@@ -89,9 +89,11 @@ struct htmlmail_res {
  * http and https only, fragments dropped, the page itself left out.
  * Links on the page's own host (ignoring "www.") score higher.
  *
- * Start tags nested deeper than HTMLMAIL_DEPTH_MAX are read as text
- * (a heuristic pre-scan estimates the depth). Callers bound len (the
- * fetcher's size limit): parsing takes memory and time linear in it.
+ * Tags that would nest deeper than HTMLMAIL_DEPTH_MAX, or make gumbo
+ * clone formatting elements back without end ("<p><b id=1>x</p><p><b
+ * id=2>x</p>..."), are read as text: a heuristic pre-scan estimates
+ * both. Callers bound len (the fetcher's size limit): parsing then takes
+ * memory and time linear in it.
  *
  * Returns 0, or -1 when memory ran out (res is then freed and zeroed).
  * Never aborts on any input.

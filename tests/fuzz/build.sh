@@ -32,16 +32,19 @@ sources() {
 	query)	echo fcgi/query.c fcgi/arena.c ;;
 	cookie)	echo fcgi/cookie.c fcgi/arena.c ;;
 	field)	echo fcgi/field.c fcgi/email.c fcgi/query.c fcgi/arena.c ;;
+	html)	echo fcgi/htmlmail.c fcgi/pnorm.c fcgi/email.c fcgi/query.c \
+		    fcgi/arena.c ;;
 	*)	echo "build.sh: no target named $1" >&2; return 1 ;;
 	esac
 }
 libs() {
 	case $1 in
 	field)	pkg-config --cflags --libs jansson ;;
+	html)	pkg-config --cflags --libs gumbo libcurl libidn2 ;;
 	esac
 }
 
-targets=${*:-query cookie field}
+targets=${*:-query cookie field html}
 mkdir -p "$out"
 for name in $targets; do
 	srcs=$(sources "$name")
