@@ -33,6 +33,8 @@ sources() {
 	cookie)	echo fcgi/cookie.c fcgi/arena.c ;;
 	field)	echo fcgi/field.c fcgi/email.c fcgi/query.c fcgi/arena.c ;;
 	csv)	echo fcgi/csvin.c fcgi/prospect.c fcgi/query.c fcgi/arena.c ;;
+	html)	echo fcgi/htmlmail.c fcgi/pnorm.c fcgi/email.c fcgi/query.c \
+		    fcgi/arena.c ;;
 	*)	echo "build.sh: no target named $1" >&2; return 1 ;;
 	esac
 }
@@ -40,10 +42,11 @@ libs() {
 	case $1 in
 	field)	pkg-config --cflags --libs jansson ;;
 	csv)	pkg-config --cflags --libs jansson; echo -lcsv ;;
+	html)	pkg-config --cflags --libs gumbo libcurl libidn2 ;;
 	esac
 }
 
-targets=${*:-query cookie field csv}
+targets=${*:-query cookie field csv html}
 mkdir -p "$out"
 for name in $targets; do
 	srcs=$(sources "$name")
