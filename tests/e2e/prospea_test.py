@@ -114,6 +114,13 @@ def request_once(method, path, body=None, headers=None, raw_headers=None, source
     return resp
 
 
+def upload(c, data, query="", ctype="text/csv"):
+    """POSTs a file to /api/v1/imports as the request body (data: bytes),
+    with the options in query ("?filename=a.csv&dry_run=true")."""
+    return c.call("POST", "/api/v1/imports" + query, data,
+                  headers={"Content-Type": ctype})
+
+
 def unique_email(prefix="user"):
     return "%s-%s@exemple.fr" % (prefix, uuid.uuid4().hex[:12])
 
@@ -258,6 +265,11 @@ def sql(query, args=None):
             return cur.fetchall()
     finally:
         c.close()
+
+
+def user_id(addr):
+    """The id of the account signed up with addr."""
+    return sql("SELECT id FROM user_account WHERE email = %s", (addr,))[0][0]
 
 
 def dev(*args):

@@ -14,22 +14,12 @@ import subprocess
 import time
 import unittest
 
-from prospea_test import main, logged_in, sql, request
+from prospea_test import main, logged_in, sql, request, upload, user_id
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOSOM = os.path.join(HERE, "data", "gmaps_export_gosom.csv")
 
 FR_HEADER = "Nom;Catégorie;Adresse;Code postal;Ville;Téléphone;E-mail;Site web"
-
-
-def upload(c, data, query="", ctype="text/csv"):
-    """POSTs a file as a text/csv body; data is bytes."""
-    return c.call("POST", "/api/v1/imports" + query, data,
-                  headers={"Content-Type": ctype})
-
-
-def user_id(addr):
-    return sql("SELECT id FROM user_account WHERE email = %s", (addr,))[0][0]
 
 
 def prospects(addr, cols="name, postal_code, city, phone, phone_e164, email"):

@@ -34,6 +34,8 @@ sources() {
 	field)	echo fcgi/field.c fcgi/email.c fcgi/query.c fcgi/arena.c ;;
 	robots)	echo fcgi/robots.c ;;
 	csv)	echo fcgi/csvin.c fcgi/prospect.c fcgi/query.c fcgi/arena.c ;;
+	html)	echo fcgi/htmlmail.c fcgi/pnorm.c fcgi/email.c fcgi/query.c \
+		    fcgi/arena.c ;;
 	*)	echo "build.sh: no target named $1" >&2; return 1 ;;
 	esac
 }
@@ -41,10 +43,11 @@ libs() {
 	case $1 in
 	field)	pkg-config --cflags --libs jansson ;;
 	csv)	pkg-config --cflags --libs jansson; echo -lcsv ;;
+	html)	pkg-config --cflags --libs gumbo libcurl libidn2 ;;
 	esac
 }
 
-targets=${*:-query cookie field csv robots}
+targets=${*:-query cookie field csv html robots}
 mkdir -p "$out"
 for name in $targets; do
 	srcs=$(sources "$name")
