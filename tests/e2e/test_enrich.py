@@ -37,9 +37,6 @@ def conf_value(key, default):
     return default
 
 
-USER_AGENT = conf_value("enrich_user_agent", "ProspeaBot/0.1 (+https://prospea.fr/bot)")
-
-
 def log_lines():
     with open(SITES_LOG, errors="replace") as fh:
         return [l.rstrip("\n") for l in fh if not l.startswith("#")]
@@ -186,10 +183,11 @@ class Discovery(Fixture, unittest.TestCase):
             "http://epi-dor.example/") for e in emails), emails)
 
         # What was requested, and how.
+        ua = conf_value("enrich_user_agent", "ProspeaBot/0.1 (+https://prospea.fr/bot)")
         reqs = requests_since(mark)
-        self.assertIn(("epi-dor.example", "GET", "/robots.txt", USER_AGENT), reqs)
-        self.assertIn(("epi-dor.example", "GET", "/", USER_AGENT), reqs)
-        self.assertTrue(all(ua == USER_AGENT for _, _, _, ua in reqs), reqs)
+        self.assertIn(("epi-dor.example", "GET", "/robots.txt", ua), reqs)
+        self.assertIn(("epi-dor.example", "GET", "/", ua), reqs)
+        self.assertTrue(all(r[3] == ua for r in reqs), reqs)
         self.assertEqual(requests_since(mark, "agence-web.example"), [])
         self.assertEqual(requests_since(mark, "cabinet-compta.example"), [])
         self.assertLessEqual(len([r for r in reqs if r[2] != "/robots.txt"]),
