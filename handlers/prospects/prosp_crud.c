@@ -26,7 +26,7 @@
 
 /*
  * SQL fragments the statements below share, spelled once. A prospect row
- * is PROSP_COLS (enum prosp_col); a search is PROSP_SEARCH (19 filter
+ * is PROSP_COLS (enum prosp_col); a search is PROSP_SEARCH_SQL (19 filter
  * arguments, see prosp_search_args()) then one keyset clause per sort:
  * rows after the cursor (sort value, id), NULL sort values last, then
  * LIMIT. Timestamps leave as ISO 8601 UTC (the session's time zone is
@@ -41,7 +41,7 @@
 	"p.quality_flags, p.source, p.import_id, " ISO("p.collected_at") ", " \
 	ISO("p.last_contact_at") ", " ISO("p.last_prospect_contact_at") ", " \
 	ISO("p.created_at") ", " ISO("p.updated_at")
-#define PROSP_SEARCH \
+#define PROSP_SEARCH_SQL \
 	" FROM my_prospect p" \
 	" WHERE (? IS NULL OR EXISTS (SELECT 1 FROM my_prospect_tag t" \
 	" WHERE t.prospect_id = p.id AND t.tag = ?))" \
@@ -72,17 +72,17 @@
 	"JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
 
 static const char *const prosp_sql[PS__MAX] = {
-	[PS_LIST_CREATED] = "SELECT " PROSP_COLS ", p.id" PROSP_SEARCH
+	[PS_LIST_CREATED] = "SELECT " PROSP_COLS ", p.id" PROSP_SEARCH_SQL
 	    KEYSET_NN("p.id", "<", "DESC"),
-	[PS_LIST_NAME] = "SELECT " PROSP_COLS ", p.name" PROSP_SEARCH
+	[PS_LIST_NAME] = "SELECT " PROSP_COLS ", p.name" PROSP_SEARCH_SQL
 	    KEYSET_NN("p.name", ">", "ASC"),
-	[PS_LIST_CITY] = "SELECT " PROSP_COLS ", p.city" PROSP_SEARCH
+	[PS_LIST_CITY] = "SELECT " PROSP_COLS ", p.city" PROSP_SEARCH_SQL
 	    KEYSET("p.city", ">", "ASC"),
-	[PS_LIST_RATING] = "SELECT " PROSP_COLS ", p.rating" PROSP_SEARCH
+	[PS_LIST_RATING] = "SELECT " PROSP_COLS ", p.rating" PROSP_SEARCH_SQL
 	    /* DESC puts NULL last by itself: the index gives the order. */
 	    KEYSET_NN("p.rating", "<", "DESC"),
 	[PS_LIST_UPDATED] = "SELECT " PROSP_COLS
-	    ", DATE_FORMAT(p.updated_at, '%Y-%m-%d %H:%i:%s.%f')" PROSP_SEARCH
+	    ", DATE_FORMAT(p.updated_at, '%Y-%m-%d %H:%i:%s.%f')" PROSP_SEARCH_SQL
 	    KEYSET_NN("p.updated_at", "<", "DESC"),
 	[PS_GET] = "SELECT " PROSP_COLS " FROM my_prospect p WHERE p.id = ?",
 	[PS_TAGS_OF] = "SELECT t.prospect_id, t.tag FROM " IDS_TABLE
@@ -662,7 +662,7 @@ prosp_search_query(struct req *r, const struct prosp_search *s)
 	struct db_arg	 hp = s->has_phone >= 0 ? DB_INT(s->has_phone) : DB_NULL;
 	size_t		 n = 0;
 
-	/* PROSP_SEARCH, in the order of its placeholders. */
+	/* PROSP_SEARCH_SQL, in the order of its placeholders. */
 	a[n++] = DB_TEXT(s->tag);
 	a[n++] = DB_TEXT(s->tag);
 	a[n++] = DB_TEXT(s->like);
