@@ -1107,33 +1107,14 @@ main(int argc, char *argv[])
 	struct conf		 conf;
 	struct db		*db;
 	struct crawl		 cr;
-	enum log_level		 lvl;
-	const char		*cfile = NULL;
-	int			 i, rc, once = 0, down = 0;
+	int			 rc, once, down = 0;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
-			cfile = argv[++i];
-		else if (strcmp(argv[i], "--once") == 0)
-			once = 1;
-		else {
-			fprintf(stderr, "usage: prospea-enricher [-c config-file] "
-			    "[--once]\n");
-			return 2;
-		}
-	}
-	if (conf_load(&conf, cfile, "prospea_enricher") == -1) {
-		fprintf(stderr, "prospea-enricher: configuration rejected, not "
-		    "starting\n");
-		return 2;
-	}
-	log_level_parse(conf.log_level, &lvl);
-	log_init("prospea-enricher", lvl);
+	/* The suppression list's hashes need the lookup key (worker_start). */
+	if ((rc = worker_start(argc, argv, "prospea-enricher",
+	    "prospea_enricher", &conf, &once)) != 0)
+		return rc;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		abort();
-	/* The suppression list's hashes need the lookup key. */
-	if (secret_init(conf.master_key_file) == -1)
-		return 1;
 	if ((db = db_open(&conf, &enricher_table, 1)) == NULL)
 		return 1;
 	if (crawl_init(&cr, &conf, db) == -1)

@@ -273,31 +273,12 @@ main(int argc, char *argv[])
 	    prosp_import_table, importer_table };
 	struct conf		 conf;
 	struct db		*db, *pdb;
-	enum log_level		 lvl;
 	struct job		 j;
-	const char		*cfile = NULL;
-	int			 i, rc, once = 0, down = 0;
+	int			 rc, once, down = 0;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
-			cfile = argv[++i];
-		else if (strcmp(argv[i], "--once") == 0)
-			once = 1;
-		else {
-			fprintf(stderr, "usage: prospea-importer [-c config-file] "
-			    "[--once]\n");
-			return 2;
-		}
-	}
-	if (conf_load(&conf, cfile, "prospea_importer") == -1) {
-		fprintf(stderr, "prospea-importer: configuration rejected, "
-		    "not starting\n");
-		return 2;
-	}
-	log_level_parse(conf.log_level, &lvl);
-	log_init("prospea-importer", lvl);
-	if (secret_init(conf.master_key_file) == -1)
-		return 1;
+	if ((rc = worker_start(argc, argv, "prospea-importer",
+	    "prospea_importer", &conf, &once)) != 0)
+		return rc;
 	if ((db = db_open(&conf, tables, sizeof(tables) / sizeof(tables[0]))) ==
 	    NULL || (pdb = db_open(&conf, &prosp_import_table, 1)) == NULL)
 		return 1;
