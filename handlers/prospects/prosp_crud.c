@@ -405,18 +405,45 @@ prosp_search_error(json_t *errors, const char *field, const char *code,
 	    field, "code", code, "message", msg));
 }
 
-/* "%q%" for LIKE … ESCAPE '!', in the arena. */
+/*
+ * "%q%" for LIKE … ESCAPE '!', in the arena, folded as the search_text
+ * column is (sql/migrations/0002): the collation ignores case and
+ * accents but LIKE compares one character at a time, so the ligatures
+ * are spelt out ("cœur" and "coeur" meet) and hyphens and apostrophes
+ * are spaces ("saint etienne" finds "Saint-Étienne").
+ */
 static const char *
 prosp_like(struct arena *a, const char *q)
 {
+	static const struct {
+		const char	*from, *to;
+	} fold[] = {
+		{ "\xc5\x93", "oe" }, { "\xc5\x92", "OE" },	/* œ Œ */
+		{ "\xc3\xa6", "ae" }, { "\xc3\x86", "AE" },	/* æ Æ */
+		{ "\xe2\x80\x99", " " },			/* ’ */
+		{ "-", " " }, { "'", " " },
+	};
 	char	*out, *o;
+	size_t	 i, n;
 
 	o = out = arena_alloc(a, 2 * strlen(q) + 3);
 	*o++ = '%';
-	for (; *q != '\0'; q++) {
+	while (*q != '\0') {
+		for (i = 0; i < sizeof(fold) / sizeof(fold[0]); i++) {
+			n = strlen(fold[i].from);
+			if (strncmp(q, fold[i].from, n) == 0)
+				break;
+		}
+		if (i < sizeof(fold) / sizeof(fold[0])) {
+			/* Never longer than what it replaces. */
+			memcpy(o, fold[i].to, strlen(fold[i].to));
+			o += strlen(fold[i].to);
+			q += n;
+			continue;
+		}
 		if (*q == '%' || *q == '_' || *q == '!')
 			*o++ = '!';
-		*o++ = *q;
+		*o++ = *q++;
 	}
 	*o++ = '%';
 	*o = '\0';

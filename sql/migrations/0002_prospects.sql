@@ -44,9 +44,18 @@ CREATE TABLE prospect (
 	-- pnorm.h's folded name + "|" + postal code: a duplicate key
 	name_key		VARCHAR(300) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
 	-- what free-text search scans (accent- and case-insensitive collation);
-	-- not indexed: a substring match reads the tenant's rows either way
-	search_text		VARCHAR(700) AS (LEFT(CONCAT_WS(' ', name, city,
-				    category, email, postal_code), 700)) STORED,
+	-- not indexed: a substring match reads the tenant's rows either way.
+	-- LIKE compares one character at a time, so ligatures are spelt out
+	-- and hyphens and apostrophes are spaces, as prosp_like() folds the
+	-- searched text.
+	-- (œ Œ æ Æ ’ as CHAR(… USING utf8mb4): MariaDB 10.11 stores a
+	-- non-ASCII literal of a generated column damaged, "xC5x93")
+	search_text		VARCHAR(800) AS (LEFT(REPLACE(REPLACE(REPLACE(REPLACE(
+				    REPLACE(REPLACE(REPLACE(CONCAT_WS(' ', name, city,
+				    category, email, postal_code), CHAR(0xC593 USING utf8mb4), 'oe'),
+				    CHAR(0xC592 USING utf8mb4), 'OE'), CHAR(0xC3A6 USING utf8mb4), 'ae'),
+				    CHAR(0xC386 USING utf8mb4), 'AE'), CHAR(0xE28099 USING utf8mb4), ' '), '-', ' '),
+				    '''', ' '), 800)) STORED,
 	collected_at		DATETIME(3) NOT NULL,
 	last_contact_at		DATETIME(3) NULL,	-- we contacted them
 	last_prospect_contact_at DATETIME(3) NULL,	-- they contacted us (retention clock)

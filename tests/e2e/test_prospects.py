@@ -8,6 +8,7 @@ import base64
 import csv
 import io
 import unittest
+import urllib.parse
 import uuid
 
 import prospea_test as t
@@ -378,6 +379,28 @@ class Search(Base):
         for q in bad:
             with self.subTest(q=q):
                 self.assertProblem(self.c.call("GET", P + "?" + q), 400, "validation")
+
+
+class SearchFolding(Base):
+    """q ignores case and accents; ligatures, hyphens and apostrophes are
+    folded on both sides, as a French keyboard user types them."""
+
+    def test_ligatures_hyphens_apostrophes(self):
+        c, _ = t.logged_in(prefix="fold")
+        for n in ("Œuvres du Cœur", "Café des Sœurs", "Pâtisserie Cœur d’Or", "Ex Æquo"):
+            self.assertEqual(c.call("POST", P, {"name": n, "city": "Saint-Étienne"}).status, 201)
+        for q, want in (("coeur", ["Pâtisserie Cœur d’Or", "Œuvres du Cœur"]),
+                        ("CŒUR", ["Pâtisserie Cœur d’Or", "Œuvres du Cœur"]),
+                        ("oeuvres", ["Œuvres du Cœur"]), ("soeurs", ["Café des Sœurs"]),
+                        ("aequo", ["Ex Æquo"]), ("coeur d'or", ["Pâtisserie Cœur d’Or"]),
+                        ("saint etienne", 4), ("SAINT-ETIENNE", 4), ("100%", [])):
+            r = c.call("GET", P + "?q=" + urllib.parse.quote(q))
+            self.assertEqual(r.status, 200, r)
+            names = sorted(i["name"] for i in r.json["items"])
+            if isinstance(want, int):
+                self.assertEqual(len(names), want, (q, names))
+            else:
+                self.assertEqual(names, sorted(want), q)
 
 
 class Suppressions(Base):
