@@ -1004,7 +1004,11 @@ pimp_mapping_ok(json_t *mapping, const char **msg)
 			if (strcmp(s, prospect_field_names[i]) == 0)
 				break;
 		if (i == PF__MAX) {
-			*msg = "The mapping names an unknown field.";
+			*msg = "The mapping names an unknown field: map to name, "
+			    "category, address, postal_code, city, country, phone, "
+			    "emails, website, rating, review_count, place_id, "
+			    "google_cid, latitude, longitude, status, tags, note, "
+			    "custom:<key> or null.";
 			return -1;
 		}
 	}
