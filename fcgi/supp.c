@@ -65,7 +65,16 @@ supp_hint(char *out, enum supp_kind kind, const char *value)
 		    value + len - 2);
 		break;
 	default:
-		snprintf(out, SUPP_HINT_MAX + 1, "%s", value);
+		/*
+		 * A domain can be a person's own site (a sole trader's, kept
+		 * after an erasure): its first character and its last label.
+		 */
+		if ((at = strrchr(value, '.')) == NULL || at == value) {
+			snprintf(out, SUPP_HINT_MAX + 1, "…");
+			break;
+		}
+		n = supp_u8len((unsigned char)value[0]);
+		snprintf(out, SUPP_HINT_MAX + 1, "%.*s…%s", (int)n, value, at);
 		break;
 	}
 }

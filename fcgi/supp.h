@@ -39,8 +39,9 @@ void	supp_hash(unsigned char out[SUPP_HASH_LEN], enum supp_kind kind,
  * A masked form of the value for people (out: SUPP_HINT_MAX + 1 bytes),
  * enough to recognise an entry, not to contact anyone: e-mails keep the
  * first character of the local part and the domain ("c…@epi-dor.example"),
- * phones the country code and last two digits ("+33…34"), domains are
- * shown whole (a business's domain, given by the user).
+ * phones the country code and last two digits ("+33…34"), domains their
+ * first character and last label ("e….example": a domain may be a
+ * person's own site).
  */
 void	supp_hint(char *out, enum supp_kind kind, const char *value);
 

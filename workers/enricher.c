@@ -747,7 +747,16 @@ crawl_site(struct crawl *cr, const char *website)
 	char			 url[ENRICH_URL_MAX + 1];
 	size_t			 nlinks = 0, i;
 	int			 read = 0;
+	char			 given[ENRICH_URL_MAX + 1];
 
+	/*
+	 * Spreadsheets and people write "garage-martin.fr": such a site is
+	 * asked for over http, which the site may redirect to https.
+	 */
+	if (strstr(website, "://") == NULL) {
+		snprintf(given, sizeof(given), "http://%s", website);
+		website = given;
+	}
 	if (crawl_url_parse(&start, website) == -1) {
 		crawl_page_note(cr, website, CS_BAD_URL, 0);
 		return CS_BAD_URL;

@@ -82,9 +82,23 @@ static const char *const pimp_error_codes[CSVIN_ERR__MAX] = {
 static int
 pimp_query_or_reply(struct req *r, struct pimp_req *pr)
 {
+	static const char *const known[] = { "filename", "dry_run",
+	    "on_duplicate", "mapping", NULL };
 	const char	*s, *msg = NULL;
 	json_error_t	 je;
+	size_t		 i, k;
 
+	/* A misspelt option must not turn a dry run into an import. */
+	for (i = 0; i < r->nquery; i++) {
+		for (k = 0; known[k] != NULL; k++)
+			if (strcmp(r->query[i].key, known[k]) == 0)
+				break;
+		if (known[k] == NULL)
+			return resp_problem(r, 400, "invalid_query", arena_printf(
+			    r->arena, "Unknown query parameter \"%.40s\": the "
+			    "options are filename, dry_run, on_duplicate and "
+			    "mapping.", r->query[i].key));
+	}
 	pr->filename = req_query(r, "filename");
 	if (pr->filename != NULL && (*pr->filename == '\0' ||
 	    field_utf8_len(pr->filename) > 200))
@@ -371,6 +385,11 @@ prosp_import_create(struct req *r)
 			goto out;
 		}
 		rc = pimp_sync(r, &pr, buf, len);
+		goto out;
+	}
+	if (r->nquery > 0) {
+		rc = resp_problem(r, 400, "invalid_query", "With a JSON body the "
+		    "options go in the body, not in the query.");
 		goto out;
 	}
 	if (r->bodylen > (size_t)r->conf->import_json_max) {

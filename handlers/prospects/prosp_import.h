@@ -67,10 +67,12 @@ extern const struct field prosp_import_fields[IM__MAX];
 /* Rejected lines listed in a result; the count is always exact. */
 #define PIMP_REJECTS_MAX	1000
 /*
- * Lines with a quote that never closes that an import passes over (each
- * one read again from the start) before it gives up on the file.
+ * Lines with a quote that never closes that an import passes over before
+ * it gives up on the file. Each one reads the file again from the start,
+ * so the number stays small: a file built of such lines must not cost
+ * the importer (and other users) many times its size.
  */
-#define PIMP_SKIP_MAX		20
+#define PIMP_SKIP_MAX		3
 /* Bytes of an uploaded file per import_chunk row. */
 #define PIMP_CHUNK		(1024 * 1024)
 

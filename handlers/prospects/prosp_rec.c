@@ -24,9 +24,10 @@
 
 static const char *const prosp_rec_sql[PR__MAX] = {
 	[PR_REGION] = "SELECT default_region FROM my_account",
+	/* PROSP_SUPP_KEYS (44) placeholders. */
 	[PR_SUPPRESSED] =
 	    "SELECT COUNT(*) FROM my_suppression WHERE value_hash IN ("
-	    IN10 ", " IN10 ", ?, ?)",
+	    IN10 ", " IN10 ", " IN10 ", " IN10 ", ?, ?, ?, ?)",
 	[PR_DUP_PLACE] =
 	    "SELECT id FROM my_prospect WHERE place_id = ? ORDER BY id LIMIT 1",
 	[PR_DUP_PHONE] =
@@ -563,21 +564,38 @@ prosp_email_domain(const char *key)
 	return d;
 }
 
+/*
+ * Hashes of domain d and its parents that keep two labels or more, at
+ * most PROSP_SUPP_LEVELS ("shop.lyon.dupont.fr", "lyon.dupont.fr",
+ * "dupont.fr"), from hashes[n]; returns the new n.
+ */
+static size_t
+prosp_supp_domain(unsigned char hashes[][32], size_t n, const char *d)
+{
+	int	 level;
+
+	for (level = 0; level < PROSP_SUPP_LEVELS && d != NULL &&
+	    strchr(d, '.') != NULL; level++) {
+		supp_hash(hashes[n++], SUPP_DOMAIN, d);
+		d = strchr(d, '.') + 1;
+	}
+	return n;
+}
+
 size_t
 prosp_rec_supp_hashes(const struct prosp_rec *rec, unsigned char hashes[][32])
 {
 	size_t		 i, n = 0;
-	const char	*d;
 
 	for (i = 0; i < rec->nemails; i++) {
 		supp_hash(hashes[n++], SUPP_EMAIL, rec->emails[i].key);
-		if ((d = prosp_email_domain(rec->emails[i].key)) != NULL)
-			supp_hash(hashes[n++], SUPP_DOMAIN, d);
+		n = prosp_supp_domain(hashes, n,
+		    prosp_email_domain(rec->emails[i].key));
 	}
 	if (rec->phone_e164[0] != '\0')
 		supp_hash(hashes[n++], SUPP_PHONE, rec->phone_e164);
 	if (rec->host[0] != '\0' && !rec->host_shared)
-		supp_hash(hashes[n++], SUPP_DOMAIN, rec->host);
+		n = prosp_supp_domain(hashes, n, rec->host);
 	return n;
 }
 
@@ -890,7 +908,8 @@ prosp_rec_merge(struct db *db, uint64_t id, const struct prosp_rec *rec,
 	    DB_TEXT(rec->f[PF_NAME]), DB_TEXT(rec->f[PF_CATEGORY]),
 	    DB_TEXT(rec->f[PF_ADDRESS]), DB_TEXT(rec->f[PF_POSTAL_CODE]),
 	    DB_TEXT(rec->f[PF_CITY]), DB_TEXT(rec->f[PF_COUNTRY]),
-	    DB_TEXT(rec->f[PF_PHONE]),
+	    /* A phone that does not read as one never replaces one that does. */
+	    rec->phone_e164[0] != '\0' ? DB_TEXT(rec->f[PF_PHONE]) : DB_NULL,
 	    rec->phone_e164[0] != '\0' ? DB_TEXT(rec->phone_e164) : DB_NULL,
 	    e != NULL ? DB_TEXT(e->addr) : DB_NULL,
 	    e != NULL ? DB_TEXT(e->key) : DB_NULL,

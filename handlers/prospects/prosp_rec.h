@@ -123,11 +123,15 @@ json_t	*prosp_rec_emails_json(const struct prosp_rec *rec, const char *source);
 int	prosp_rec_region(struct db *db, char region[3]);
 
 /*
- * Suppression-list hashes of rec: every e-mail key, each e-mail's domain,
- * the E.164 phone and the website host (unless shared), at most
+ * Suppression-list hashes of rec: every e-mail key, each e-mail's domain
+ * and the website host (unless shared) with their parent domains down to
+ * two labels (a suppressed "dupont.fr" covers "lyon.dupont.fr"), at most
+ * PROSP_SUPP_LEVELS of each, and the E.164 phone; at most
  * PROSP_SUPP_KEYS, into hashes[n][SUPP_HASH_LEN]. Returns n.
  */
-#define PROSP_SUPP_KEYS	(2 * PROSP_EMAILS_MAX + 2)
+#define PROSP_SUPP_LEVELS	3
+#define PROSP_SUPP_KEYS	\
+	((1 + PROSP_SUPP_LEVELS) * PROSP_EMAILS_MAX + 1 + PROSP_SUPP_LEVELS)
 size_t	prosp_rec_supp_hashes(const struct prosp_rec *rec,
 	    unsigned char hashes[][32]);
 

@@ -275,9 +275,11 @@ class Spreadsheets(unittest.TestCase):
                 "B;+33465711260;;\n"                         # the phone
                 "C;;;jamais.example\n"                       # the website's domain
                 "D;;equipe@jamais.example;\n"                # an address on that domain
+                "F;;contact@lyon.jamais.example;\n"          # ... or on a subdomain
+                "G;;;https://boutique.jamais.example/\n"     # a site under it
                 "E;04 65 71 12 61;ok@merci.example;\n")
         j = self.imp(text.encode())
-        self.assertEqual((j["rows"], j["created"], j["suppressed"]), (5, 1, 4), j)
+        self.assertEqual((j["rows"], j["created"], j["suppressed"]), (7, 1, 6), j)
         self.assertEqual([r[0] for r in prospects(self.addr)], ["E"])
 
     def test_file_without_a_name_column(self):
@@ -298,6 +300,11 @@ class BadRequests(unittest.TestCase):
             r = upload(self.c, b"Nom\nA\n", q)
             self.assertEqual(r.status, 400, (q, r))
             self.assertEqual(r.header("Content-Type"), "application/problem+json")
+        # A misspelt option must not turn a dry run into a real import.
+        r = upload(self.c, b"Nom\nA\n", "?dryrun=true")
+        self.assertEqual(r.status, 400, r)
+        r = self.c.call("POST", "/api/v1/imports?dry_run=true", {"csv": "Nom\nA\n"})
+        self.assertEqual(r.status, 400, r)
         r = self.c.call("POST", "/api/v1/imports", {"csv": 12})
         self.assertEqual(r.status, 400, r)
         r = self.c.call("POST", "/api/v1/imports", {"csv": "Nom\nA\n", "unknown": 1})

@@ -425,7 +425,7 @@ class Suppressions(Base):
         r = self.c.call("POST", "/api/v1/suppressions",
                         {"kind": "domain", "value": "https://www.Blocked-%s.example/x" % u})
         self.assertEqual(r.status, 201, r)
-        self.assertEqual(r.json["hint"], "blocked-%s.example" % u)
+        self.assertEqual(r.json["hint"], "b….example")   # a domain may be a person's site
         items = self.c.call("GET", "/api/v1/suppressions").json["items"]
         self.assertIn(e["id"], [i["id"] for i in items])
         self.assertNotIn(b"claire@", self.c.call("GET", "/api/v1/suppressions").body.lower())
@@ -477,7 +477,7 @@ class Erase(Base):
                                (pid,))[0][0], 0)
         entries = [s for s in self.c.call("GET", "/api/v1/suppressions?limit=200").json["items"]
                    if s["reason"] == "erasure"]
-        kinds = sorted(s["kind"] for s in entries if u in s["hint"] or s["kind"] == "phone")
+        kinds = sorted(s["kind"] for s in entries if u in s["hint"] or s["kind"] != "email")
         self.assertIn("email", kinds)
         self.assertIn("domain", kinds)
         self.assertIn("phone", kinds)
