@@ -1136,7 +1136,8 @@ prosp_create_tx(struct db *db, void *arg)
 	int		 rc;
 
 	w->id = 0;
-	if ((rc = prosp_write_checks(db, w)) != DB_OK)
+	if ((rc = prosp_rec_lock(db)) != DB_OK ||
+	    (rc = prosp_write_checks(db, w)) != DB_OK)
 		return rc;
 	return prosp_rec_insert(db, w->rec, w->r->sess->user_id, "manual", 0,
 	    &w->id);
@@ -1306,6 +1307,8 @@ prosp_update_tx(struct db *db, void *arg)
 	int		 given[PU__MAX], rc;
 	size_t		 i;
 
+	if ((rc = prosp_rec_lock(db)) != DB_OK)
+		return rc;
 	if ((rc = db_one(db, PS_LOCK, DB_ARGS(DB_INT(u->w.id)))) != DB_OK)
 		return rc;
 	for (i = 0; i < LCOL__MAX; i++)

@@ -808,7 +808,8 @@ pimp_tx(struct db *db, void *arg)
 	p->nbuf[0] = p->nbuf[1] = 0;
 	if (p->src->read(p->src->arg, NULL, 0, &rc) < 0)	/* rewind */
 		return rc;
-	if ((rc = pimp_supp_load(p)) != DB_OK ||
+	if ((rc = prosp_rec_lock(db)) != DB_OK ||
+	    (rc = pimp_supp_load(p)) != DB_OK ||
 	    (rc = pimp_bloom_load(p)) != DB_OK)
 		return rc;
 	for (size_t i = 0; i < p->nskip; i++) {

@@ -754,6 +754,8 @@ places_import_tx(struct db *db, void *arg)
 	int			 rc;
 
 	im->created = im->updated = im->duplicates = im->suppressed = 0;
+	if ((rc = prosp_rec_lock(db)) != DB_OK)
+		return rc;
 	json_array_clear(im->rejected);
 	json_array_clear(im->ids);
 	json_array_foreach(im->place_ids, i, id)

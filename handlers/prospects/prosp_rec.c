@@ -24,6 +24,7 @@
 
 static const char *const prosp_rec_sql[PR__MAX] = {
 	[PR_REGION] = "SELECT default_region FROM my_account",
+	[PR_TENANT_LOCK] = "SELECT id FROM my_account FOR UPDATE",
 	/* PROSP_SUPP_KEYS (44) placeholders. */
 	[PR_SUPPRESSED] =
 	    "SELECT COUNT(*) FROM my_suppression WHERE value_hash IN ("
@@ -533,6 +534,16 @@ prosp_rec_emails_json(const struct prosp_rec *rec, const char *source)
 		    "kind", rec->emails[i].generic ? "generic" : "named",
 		    "source", source));
 	return a;
+}
+
+int
+prosp_rec_lock(struct db *db)
+{
+	int	 rc;
+
+	if ((rc = db_one(db, PR_TENANT_LOCK, DB_NOARGS)) == DB_OK)
+		db_done(db);
+	return rc == DB_NONE ? DB_ERR : rc;
 }
 
 int

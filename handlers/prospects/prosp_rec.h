@@ -31,6 +31,7 @@
 
 enum prosp_rec_stmt {
 	PR_REGION = SESS__MAX,
+	PR_TENANT_LOCK,
 	PR_SUPPRESSED,
 	PR_DUP_PLACE,
 	PR_DUP_PHONE,
@@ -115,6 +116,15 @@ json_t	*prosp_rec_flags_json(const struct prosp_rec *rec);
 
 /* The emails column value for rec: [{email, kind, source}] (owned). */
 json_t	*prosp_rec_emails_json(const struct prosp_rec *rec, const char *source);
+
+/*
+ * Serialises the tenant's writers of prospects until the transaction
+ * ends (a row lock on the tenant's account), so two imports, or a double
+ * click on "create", cannot both find no duplicate and both insert. Call
+ * it first inside the db_tx() that searches duplicates and writes. A
+ * db.h code.
+ */
+int	prosp_rec_lock(struct db *db);
 
 /*
  * The account's default phone region into region (3 bytes): the tenant's

@@ -288,6 +288,43 @@ class Spreadsheets(unittest.TestCase):
         self.assertEqual(r.json["errors"][0]["code"], "mapping")
 
 
+class Concurrency(unittest.TestCase):
+    """Writers of one account's prospects take turns: the same file sent
+    twice at once, or a double click on create, gives each business once."""
+
+    def test_same_file_twice_at_once(self):
+        import threading
+        c, addr = logged_in(prefix="imp-conc")
+        data = ("Nom;Téléphone\n" + "".join(
+            "Commerce %d;04 65 70 %02d %02d\n" % (i, i // 100, i % 100)
+            for i in range(1500))).encode()
+        self.assertLess(len(data), 65536)
+        out = []
+        th = [threading.Thread(target=lambda: out.append(upload(c, data)))
+              for _ in range(2)]
+        for x in th:
+            x.start()
+        for x in th:
+            x.join()
+        self.assertEqual(sorted(r.status for r in out), [201, 201], out)
+        self.assertEqual(sorted(r.json["created"] for r in out), [0, 1500])
+        self.assertEqual(len(prospects(addr)), 1500)
+
+    def test_double_click_on_create(self):
+        import threading
+        c, addr = logged_in(prefix="imp-click")
+        out = []
+        body = {"name": "Double Clic", "phone": "04 65 70 99 99"}
+        th = [threading.Thread(target=lambda: out.append(
+            c.call("POST", "/api/v1/prospects", body))) for _ in range(4)]
+        for x in th:
+            x.start()
+        for x in th:
+            x.join()
+        self.assertEqual(sorted(r.status for r in out), [201, 409, 409, 409], out)
+        self.assertEqual(len(prospects(addr)), 1)
+
+
 class BadRequests(unittest.TestCase):
     def setUp(self):
         self.c, self.addr = logged_in(prefix="imp-bad")
