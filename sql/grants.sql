@@ -81,8 +81,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON my_places_result TO 'prospea_prospects'@
 -- import_job), then works as the job's user through the views.
 CREATE USER IF NOT EXISTS 'prospea_importer'@'localhost' IDENTIFIED VIA unix_socket;
 REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_importer'@'localhost';
-GRANT SELECT (id, user_id, status, attempts, lease_until, started_at),
-      UPDATE (status, attempts, lease_until, started_at)
+GRANT SELECT (id, user_id, status, attempts, lease_until, started_at, created_at),
+      UPDATE (status, attempts, lease_until, started_at, error_code, finished_at),
+      DELETE
       ON import_job TO 'prospea_importer'@'localhost';
 GRANT SELECT (id, default_region) ON my_account TO 'prospea_importer'@'localhost';
 GRANT SELECT, UPDATE ON my_import_job TO 'prospea_importer'@'localhost';

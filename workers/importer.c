@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "conf.h"
 #include "db.h"
@@ -29,8 +30,13 @@ enum importer_stmt {
 	IW_CLAIM = PI__MAX,
 	IW_LEASE,
 	IW_JOB,
+	IW_SWEEP_RECEIVING,
+	IW_SWEEP_SYNC,
 	IW__MAX
 };
+
+/* Seconds between two sweeps of abandoned jobs. */
+#define IMPORTER_SWEEP	60
 
 static const char *const importer_sql[IW__MAX] = {
 	[IW_CLAIM] =
@@ -44,6 +50,20 @@ static const char *const importer_sql[IW__MAX] = {
 	    "started_at = COALESCE(started_at, NOW(3)) WHERE id = ?",
 	[IW_JOB] =
 	    "SELECT options, encoding, filename FROM my_import_job WHERE id = ?",
+	/*
+	 * Abandoned jobs, for every user: an upload whose handler died
+	 * (its chunks, personal data, go with it by cascade); an import
+	 * run inside a request whose handler died (it has no lease and no
+	 * file to run again). nginx hands a body over whole, so an hour is
+	 * far more than any upload takes.
+	 */
+	[IW_SWEEP_RECEIVING] =
+	    "DELETE FROM import_job WHERE status = 'receiving' "
+	    "AND created_at < NOW(3) - INTERVAL 1 HOUR",
+	[IW_SWEEP_SYNC] =
+	    "UPDATE import_job SET status = 'failed', error_code = 'interrupted', "
+	    "finished_at = NOW(3) WHERE status = 'running' "
+	    "AND lease_until IS NULL AND started_at < NOW(3) - INTERVAL 1 HOUR",
 };
 
 static const struct db_table importer_table = { importer_sql, IW_CLAIM,
@@ -274,6 +294,7 @@ main(int argc, char *argv[])
 	struct conf		 conf;
 	struct db		*db, *pdb;
 	struct job		 j;
+	time_t			 swept = 0;
 	int			 rc, once, down = 0;
 
 	if ((rc = worker_start(argc, argv, "prospea-importer",
@@ -288,6 +309,15 @@ main(int argc, char *argv[])
 
 	j.lease = conf.worker_lease;
 	while (!worker_stopping()) {
+		if (time(NULL) - swept >= IMPORTER_SWEEP) {
+			swept = time(NULL);
+			if ((rc = db_exec(db, IW_SWEEP_RECEIVING, DB_NOARGS)) == DB_OK)
+				log_info("abandoned uploads removed: %llu",
+				    (unsigned long long)db_affected(db));
+			if ((rc = db_exec(db, IW_SWEEP_SYNC, DB_NOARGS)) == DB_OK)
+				log_info("interrupted imports marked failed: %llu",
+				    (unsigned long long)db_affected(db));
+		}
 		rc = db_tx(db, importer_claim_tx, &j);
 		if (rc == DB_NONE) {
 			down = 0;

@@ -406,6 +406,19 @@ class BigFiles(unittest.TestCase):
         """The importer dies mid-file: its transaction goes with it, and once
         its lease (3 s in the test stack) runs out the respawned one imports
         the file from the start, once."""
+        # Abandoned jobs the respawned importer must sweep when it starts:
+        # an upload whose handler died an hour ago (its chunk goes too)
+        # and an import run inside a request whose handler died.
+        uid = user_id(self.addr)
+        sql("INSERT INTO import_job (user_id, status, filename, options, bytes, created_at) "
+            "VALUES (%s, 'receiving', 'lost-upload.csv', '{}', 1, NOW(3) - INTERVAL 2 HOUR)",
+            (uid,))
+        lost = sql("SELECT MAX(id) FROM import_job WHERE user_id = %s", (uid,))[0][0]
+        sql("INSERT INTO import_chunk (job_id, seq, user_id, data) VALUES (%s, 0, %s, 'x')",
+            (lost, uid))
+        sql("INSERT INTO import_job (user_id, status, filename, options, bytes, created_at, "
+            "started_at) VALUES (%s, 'running', 'lost-request.csv', '{}', 1, "
+            "NOW(3) - INTERVAL 2 HOUR, NOW(3) - INTERVAL 2 HOUR)", (uid,))
         data = self.big(20000)
         r = upload(self.c, data)
         self.assertEqual(r.status, 202, r)
@@ -427,6 +440,11 @@ class BigFiles(unittest.TestCase):
         j = wait_job(self.c, job, timeout=120)
         self.assertEqual((j["status"], j["result"]["created"]), ("done", 20000), j)
         self.assertEqual(sql("SELECT attempts FROM import_job WHERE id = %s", (int(job),))[0][0], 2)
+        self.assertEqual(sql("SELECT COUNT(*) FROM import_job WHERE id = %s", (lost,))[0][0], 0)
+        self.assertEqual(sql("SELECT COUNT(*) FROM import_chunk WHERE job_id = %s", (lost,))[0][0], 0)
+        self.assertEqual(sql("SELECT status, error_code FROM import_job WHERE user_id = %s "
+                             "AND filename = 'lost-request.csv'", (uid,)),
+                         (("failed", "interrupted"),))
         self.assertEqual(sql("SELECT COUNT(*) FROM prospect WHERE user_id = %s",
                              (user_id(self.addr),))[0][0], 20000)
 
