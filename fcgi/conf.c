@@ -85,7 +85,7 @@ static const struct conf_key conf_keys[] = {
 	{ "log_level", CT_LOGLEVEL, S(log_level), 0, "info", 0, 0 },
 	{ "import_max", CT_LONG, S(import_max), 0, "134217728", 1024, 1L << 30 },
 	{ "import_sync_max", CT_LONG, S(import_sync_max), 0, "262144", 0, 64L << 20 },
-	{ "import_json_max", CT_LONG, S(import_json_max), 0, "8388608", 1024, 64L << 20 },
+	{ "import_json_max", CT_LONG, S(import_json_max), 0, "8388608", 1024, 8L << 20 },
 	{ "worker_poll_ms", CT_LONG, S(worker_poll_ms), 0, "1000", 10, 600000 },
 	{ "worker_lease", CT_LONG, S(worker_lease), 0, "300", 2, 86400 },
 	{ "places_base_url", CT_URL, S(places_base_url), 0, "https://places.googleapis.com", 0, 0 },

@@ -136,6 +136,12 @@ email_valid(const char *s)
 		return 0;
 	if (!query_utf8_ok((const unsigned char *)s, len))
 		return 0;
+	/*
+	 * U+FFFD stands for bytes a decoder could not read (a broken page, a
+	 * mangled cell): no mailbox is named with it.
+	 */
+	if (strstr(s, "\xef\xbf\xbd") != NULL)
+		return 0;
 	if ((at = strrchr(s, '@')) == NULL)
 		return 0;
 	return email_local_ok(s, (size_t)(at - s)) &&

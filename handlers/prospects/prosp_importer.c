@@ -654,6 +654,17 @@ pimp_hand(struct pimp *p, int last)
 	return stop ? -1 : 0;
 }
 
+/* Bytes of the first code points of s that fit in 200 bytes. */
+static size_t
+pimp_cut200(const char *s)
+{
+	size_t	 n = 200;
+
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
 /* The detection results and column use, once the header is known. */
 static int
 pimp_header(struct pimp *p)
@@ -670,8 +681,11 @@ pimp_header(struct pimp *p)
 	for (i = 0; i < csvin_columns(p->csv); i++) {
 		f = csvin_column_field(p->csv, i);
 		named |= f == PF_NAME;
-		json_array_append_new(res->columns, json_pack("{s:s, s:s}",
+		/* A header cell may be 64 KiB: the result shows 200 bytes. */
+		json_array_append_new(res->columns, json_pack("{s:s%, s:s}",
 		    "header", csvin_header(p->csv, i),
+		    strlen(csvin_header(p->csv, i)) > 200 ? (size_t)pimp_cut200(
+		    csvin_header(p->csv, i)) : strlen(csvin_header(p->csv, i)),
 		    "field", f >= 0 ? prospect_field_names[f] :
 		    f == -1 ? "custom" : "ignored"));
 	}

@@ -32,9 +32,12 @@ const struct route prosp_routes[] = {
 	{ M_POST, "/api/v1/prospects/{id}/enrich", prosp_enrich, C, NULL, 0, 0 },
 	{ M_GET, "/api/v1/prospects/{id}/enrich", prosp_enrich_status, S,
 	    NULL, 0, 0 },
-	/* JSON bodies up to import_json_max: checked by the handler. */
+	/*
+	 * JSON bodies: read whole and parsed, so capped here at the largest
+	 * import_json_max allows (8 MiB); text/csv bodies are streamed.
+	 */
 	{ M_POST, "/api/v1/imports", prosp_import_create, C | ROUTE_CSV,
-	    prosp_import_fields, IM__MAX, 64L << 20 },
+	    prosp_import_fields, IM__MAX, 8L << 20 },
 	{ M_GET, "/api/v1/imports", prosp_import_list, S, NULL, 0, 0 },
 	{ M_GET, "/api/v1/imports/{id}", prosp_import_read, S, NULL, 0, 0 },
 	{ M_POST, "/api/v1/places/search", prosp_places_search, C,

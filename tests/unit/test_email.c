@@ -51,6 +51,7 @@ static const struct email_case email_cases[] = {
 	{ "user@example.museum", 1, "long top-level domain" },
 	{ "user@example.pngx", 1, "not an extension" },
 
+	{ "\xef\xbf\xbd\xef\xbf\xbd@weird.example", 0, "replacement characters" },
 	{ "", 0, "empty" },
 	{ "a", 0, "one character" },
 	{ "@", 0, "at only" },
