@@ -107,7 +107,9 @@ resp_json(struct req *r, int status, json_t *body)
 	char	*s;
 	int	 rc;
 
-	if ((s = json_dumps(body, JSON_COMPACT)) == NULL)
+	/* Ten digits: a rating of 4.6 reads 4.6, not 4.5999999999999996. */
+	if ((s = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10))) ==
+	    NULL)
 		abort();
 	json_decref(body);
 	rc = resp_write(r, status, "application/json; charset=utf-8", s,
