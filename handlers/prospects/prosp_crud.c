@@ -94,8 +94,8 @@ static const char *const prosp_sql[PS__MAX] = {
 	[PS_LOCK] = "SELECT name, category, address, postal_code, city, country,"
 	    " phone, emails, website, rating, review_count, place_id,"
 	    " google_cid, latitude, longitude, status, custom_fields,"
-	    " phone_e164, email_key, website_host, name_key, email, email_kind"
-	    " FROM my_prospect WHERE id = ? FOR UPDATE",
+	    " phone_e164, email_key, website_host, name_key, email, email_kind,"
+	    " quality_flags FROM my_prospect WHERE id = ? FOR UPDATE",
 	[PS_UPDATE] = "UPDATE my_prospect SET name = ?, category = ?,"
 	    " address = ?, postal_code = ?, city = ?, country = ?, phone = ?,"
 	    " phone_e164 = ?, email = ?, email_key = ?, email_kind = ?,"
@@ -148,7 +148,7 @@ enum prosp_lock_col {
 	LCOL_REVIEW_COUNT, LCOL_PLACE_ID, LCOL_GOOGLE_CID, LCOL_LATITUDE,
 	LCOL_LONGITUDE, LCOL_STATUS, LCOL_CUSTOM_FIELDS, LCOL_PHONE_E164,
 	LCOL_EMAIL_KEY, LCOL_WEBSITE_HOST, LCOL_NAME_KEY, LCOL_EMAIL,
-	LCOL_EMAIL_KIND, LCOL__MAX
+	LCOL_EMAIL_KIND, LCOL_QUALITY_FLAGS, LCOL__MAX
 };
 
 /*
@@ -1249,6 +1249,56 @@ prosp_update_probe(struct prosp_rec *probe, const struct prosp_rec *rec,
 }
 
 /* Runs PS_UPDATE with rec (and the e-mail columns of u). */
+/*
+ * The quality flags after a PATCH: those of the rebuilt record, plus the
+ * stored ones of fields the PATCH leaves alone (a postal code repaired
+ * at import stays "repaired" when only the status changes: the rebuilt
+ * record sees the repaired value, not the damaged one). Owned, or NULL.
+ */
+static json_t *
+prosp_update_flags(struct req *r, const struct prosp_rec *rec,
+    const char *stored)
+{
+	static const struct {
+		const char	*prefix;	/* flag names starting so */
+		int		 field, field2;	/* the PATCH fields they concern */
+	} owner[] = {
+		{ "phone_", PU_PHONE, PU_PHONE },
+		{ "postal_code_", PU_POSTAL_CODE, PU_POSTAL_CODE },
+		{ "email_", PU_EMAIL, PU_EMAIL },
+		{ "website_", PU_WEBSITE, PU_WEBSITE },
+		{ "rating_", PU_RATING, PU_RATING },
+		{ "coordinates_", PU_LATITUDE, PU_LONGITUDE },
+		{ "status_", PU_STATUS, PU_STATUS },
+	};
+	json_t		*fl = prosp_rec_flags_json(rec), *old, *v;
+	const char	*name;
+	size_t		 i, j, k;
+
+	old = stored != NULL ? json_loads(stored, 0, NULL) : NULL;
+	json_array_foreach(old, i, v) {
+		if ((name = json_string_value(v)) == NULL)
+			continue;
+		for (k = 0; k < sizeof(owner) / sizeof(owner[0]); k++)
+			if (strncmp(name, owner[k].prefix,
+			    strlen(owner[k].prefix)) == 0)
+				break;
+		if (k < sizeof(owner) / sizeof(owner[0]) &&
+		    (r->vals[owner[k].field] != NULL ||
+		    r->vals[owner[k].field2] != NULL))
+			continue;	/* the PATCH sets this field anew */
+		if (fl == NULL && (fl = json_array()) == NULL)
+			abort();
+		for (j = 0; j < json_array_size(fl); j++)
+			if (json_equal(json_array_get(fl, j), v))
+				break;
+		if (j == json_array_size(fl))
+			json_array_append(fl, v);
+	}
+	json_decref(old);
+	return fl;
+}
+
 static int
 prosp_update_row(struct db *db, const struct prosp_rec *rec,
     const struct prosp_update *u, const char *emails)
@@ -1261,8 +1311,8 @@ prosp_update_row(struct db *db, const struct prosp_rec *rec,
 	if (rec->custom != NULL && json_object_size(rec->custom) > 0 &&
 	    (custom = json_dumps(rec->custom, JSON_COMPACT)) == NULL)
 		abort();
-	if ((fl = prosp_rec_flags_json(rec)) != NULL &&
-	    (flags = json_dumps(fl, JSON_COMPACT)) == NULL)
+	fl = prosp_update_flags(r, rec, u->lock[LCOL_QUALITY_FLAGS]);
+	if (fl != NULL && (flags = json_dumps(fl, JSON_COMPACT)) == NULL)
 		abort();
 	json_decref(fl);
 	rc = db_exec(db, PS_UPDATE, DB_ARGS(

@@ -219,6 +219,16 @@ class Spreadsheets(unittest.TestCase):
         self.assertIn("phone_scientific_notation", json.loads(rows[1][4]))
         self.assertEqual(rows[2][1], "69OO2")          # kept as text, flagged
         self.assertIn("postal_code_invalid", json.loads(rows[2][4]))
+        # Editing something else keeps what the import repaired on record;
+        # giving the field anew drops its flag.
+        pid = sql("SELECT id FROM prospect WHERE user_id = %s AND name = 'Plomberie Ain'",
+                  (user_id(self.addr),))[0][0]
+        r = self.c.call("PATCH", "/api/v1/prospects/%d" % pid, {"status": "contacted"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(set(r.json["quality_flags"]), {"postal_code_repaired", "phone_repaired"})
+        r = self.c.call("PATCH", "/api/v1/prospects/%d" % pid, {"phone": "+33 4 65 71 12 34"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["quality_flags"], ["postal_code_repaired"])
 
     def test_duplicates_within_the_file(self):
         text = ("Nom;Code postal;Ville;Téléphone;E-mail;Site web\n"
