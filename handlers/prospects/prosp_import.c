@@ -437,6 +437,7 @@ pimp_job_json(struct db *db, int full)
 	if (v != NULL && !full) {
 		/* The list shows the counts; the rejected lines are on the job. */
 		json_object_del(v, "rejects");
+		json_object_del(v, "suppressed_lines");
 		json_object_del(v, "columns");
 	}
 	json_object_set_new(j, "result", v != NULL ? v : json_null());

@@ -101,6 +101,7 @@ struct pimp_result {
 	size_t		 rows, created, updated, duplicates, suppressed, rejected;
 	uint64_t	 bytes;
 	json_t		*rejects;	/* owned [{line, reason, message}] */
+	json_t		*suppressed_lines; /* owned [line, …], PIMP_REJECTS_MAX */
 	struct csvin_error error;	/* a file-level problem (CSVIN_ERR_*) */
 	enum csvin_enc	 enc;
 	char		 delimiter;

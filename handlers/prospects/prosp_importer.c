@@ -153,6 +153,7 @@ void
 pimp_result_free(struct pimp_result *res)
 {
 	json_decref(res->rejects);
+	json_decref(res->suppressed_lines);
 	json_decref(res->columns);
 	memset(res, 0, sizeof(*res));
 }
@@ -745,6 +746,10 @@ pimp_row(void *arg, const struct csvin_row *row)
 	r->line = row->line;
 	if (pimp_suppressed(p, &r->rec)) {
 		p->res->suppressed++;
+		/* Which rows, so the user sees what was left out and why. */
+		if (json_array_size(p->res->suppressed_lines) < PIMP_REJECTS_MAX)
+			json_array_append_new(p->res->suppressed_lines,
+			    json_integer((json_int_t)row->line));
 		prosp_rec_free(&r->rec);
 		return 0;
 	}
@@ -811,7 +816,8 @@ pimp_tx(struct db *db, void *arg)
 
 	pimp_result_free(res);
 	res->ms_total = started;
-	if ((res->rejects = json_array()) == NULL)
+	if ((res->rejects = json_array()) == NULL ||
+	    (res->suppressed_lines = json_array()) == NULL)
 		abort();
 	res->enc = p->o->enc;
 	p->checked = 0;
@@ -982,6 +988,8 @@ pimp_result_json(const struct pimp_result *res, int dry_run)
 	}
 	if (res->columns != NULL)
 		json_object_set(j, "columns", res->columns);
+	json_object_set_new(j, "suppressed_lines", res->suppressed_lines != NULL ?
+	    json_incref(res->suppressed_lines) : json_array());
 	return j;
 }
 

@@ -290,6 +290,7 @@ class Spreadsheets(unittest.TestCase):
                 "E;04 65 71 12 61;ok@merci.example;\n")
         j = self.imp(text.encode())
         self.assertEqual((j["rows"], j["created"], j["suppressed"]), (7, 1, 6), j)
+        self.assertEqual(j["suppressed_lines"], [2, 3, 4, 5, 6, 7])
         self.assertEqual([r[0] for r in prospects(self.addr)], ["E"])
 
     def test_file_without_a_name_column(self):
