@@ -171,23 +171,9 @@ static void
 importer_fail(struct db *db, uint64_t id, const char *code, const char *detail,
     const char *result)
 {
-	if (db_exec(db, PI_JOB_FAIL, DB_ARGS(DB_TEXT(code), DB_TEXT(detail),
-	    DB_TEXT(result), DB_INT(id))) != DB_OK)
+	if (pimp_job_fail(db, id, code, detail, result) != DB_OK)
 		log_warn("import %llu: failure not recorded",
 		    (unsigned long long)id);
-	db_exec(db, PI_CHUNKS_DELETE, DB_ARGS(DB_INT(id)));
-}
-
-static char *
-importer_result(const struct pimp_result *res, int dry_run)
-{
-	json_t	*j = pimp_result_json(res, dry_run);
-	char	*s = json_dumps(j, JSON_COMPACT);
-
-	json_decref(j);
-	if (s == NULL)
-		abort();
-	return s;
 }
 
 /* Runs one claimed job to its end (or leaves it to its lease). */
@@ -251,22 +237,15 @@ importer_run(struct db *db, struct db *pdb, const struct job *j)
 		goto out;
 	}
 	if (res.error.code != CSVIN_ERR_NONE) {
-		static const char *const codes[CSVIN_ERR__MAX] = {
-			[CSVIN_ERR_UNTERMINATED] = "unterminated_quote",
-			[CSVIN_ERR_NO_HEADER] = "no_header",
-			[CSVIN_ERR_MAPPING] = "mapping",
-			[CSVIN_ERR_COLUMNS] = "too_many_columns",
-			[CSVIN_ERR_ENCODING] = "encoding",
-		};
-		doc = importer_result(&res, o.dry_run);
-		importer_fail(db, j->id, codes[res.error.code] != NULL ?
-		    codes[res.error.code] : "file", res.error.message, doc);
+		doc = pimp_result_text(&res, o.dry_run);
+		importer_fail(db, j->id, pimp_error_code(res.error.code),
+		    res.error.message, doc);
 		free(doc);
 		log_info("import %llu: file refused: %s",
 		    (unsigned long long)j->id, res.error.message);
 	} else if (o.dry_run) {
 		/* Counted and rolled back: the result is all that stays. */
-		doc = importer_result(&res, 1);
+		doc = pimp_result_text(&res, 1);
 		db_exec(db, PI_JOB_DONE, DB_ARGS(DB_TEXT(doc), DB_INT(j->id)));
 		db_exec(db, PI_CHUNKS_DELETE, DB_ARGS(DB_INT(j->id)));
 		free(doc);

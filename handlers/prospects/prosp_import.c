@@ -67,17 +67,6 @@ struct pimp_req {
 	int		 dry_run, update;
 };
 
-/* A file-level problem of the reader as the API names it. */
-static const char *const pimp_error_codes[CSVIN_ERR__MAX] = {
-	[CSVIN_ERR_NONE] = "none",
-	[CSVIN_ERR_UNTERMINATED] = "unterminated_quote",
-	[CSVIN_ERR_NO_HEADER] = "no_header",
-	[CSVIN_ERR_MAPPING] = "mapping",
-	[CSVIN_ERR_COLUMNS] = "too_many_columns",
-	[CSVIN_ERR_ENCODING] = "encoding",
-	[CSVIN_ERR_ABORTED] = "aborted",
-};
-
 /* Reads the options of a text/csv upload from the query (400 written on error). */
 static int
 pimp_query_or_reply(struct req *r, struct pimp_req *pr)
@@ -186,7 +175,7 @@ pimp_source_name(struct req *r, const struct pimp_req *pr)
 static int
 pimp_file_problem(struct req *r, const struct csvin_error *e)
 {
-	return resp_unprocessable(r, "csv", pimp_error_codes[e->code],
+	return resp_unprocessable(r, "csv", pimp_error_code(e->code),
 	    e->message);
 }
 
@@ -231,12 +220,9 @@ pimp_sync(struct req *r, const struct pimp_req *pr, const char *p, size_t len)
 	}
 	if (res.error.code != CSVIN_ERR_NONE) {
 		if (job != 0) {
-			body = pimp_result_json(&res, 0);
-			doc = json_dumps(body, JSON_COMPACT);
-			json_decref(body);
-			db_exec(r->db, PI_JOB_FAIL, DB_ARGS(
-			    DB_TEXT(pimp_error_codes[res.error.code]),
-			    DB_TEXT(res.error.message), DB_TEXT(doc), DB_INT(job)));
+			doc = pimp_result_text(&res, 0);
+			pimp_job_fail(r->db, job, pimp_error_code(res.error.code),
+			    res.error.message, doc);
 			free(doc);
 		}
 		rc = pimp_file_problem(r, &res.error);

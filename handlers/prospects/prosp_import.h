@@ -129,6 +129,19 @@ void	pimp_result_free(struct pimp_result *res);
 
 /* The result as the API shows it (owned): counts, rejects, detection. */
 json_t	*pimp_result_json(const struct pimp_result *res, int dry_run);
+/* The same as compact JSON text, for the job's result column (owned). */
+char	*pimp_result_text(const struct pimp_result *res, int dry_run);
+
+/* The API's code of a file-level problem ("unterminated_quote"…). Static. */
+const char *pimp_error_code(enum csvin_err);
+
+/*
+ * Marks import job failed with code and detail (result: the JSON text of
+ * what was counted, or NULL) and deletes what is left of its file. A db.h
+ * code; the caller may only log a failure, the job then ends by its lease.
+ */
+int	pimp_job_fail(struct db *db, uint64_t job, const char *code,
+	    const char *detail, const char *result);
 
 /*
  * Validates the import options of a request: mapping (an object of

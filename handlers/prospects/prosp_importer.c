@@ -109,7 +109,8 @@ struct pimp_row {
 struct pimp_map {
 	uint64_t	 hash[PIMP_MAP];	/* 0: empty slot */
 	uint64_t	 val[PIMP_MAP];
-	char		*key[PIMP_MAP];		/* owned "<kind>:<text>" */
+	char		*key[PIMP_MAP];		/* owned text */
+	unsigned char	 kind[PIMP_MAP];	/* enum pimp_key */
 	size_t		 used[PIMP_MAP];	/* slots to clear */
 	size_t		 n;
 };
@@ -275,12 +276,9 @@ pimp_map_slot(const struct pimp_map *m, size_t kind, const char *key,
     uint64_t h)
 {
 	size_t	 i = (size_t)h & (PIMP_MAP - 1);
-	char	 pre[24];
-	int	 n = snprintf(pre, sizeof(pre), "%zu:", kind);
 
-	while (m->hash[i] != 0 && (m->hash[i] != h ||
-	    strncmp(m->key[i], pre, (size_t)n) != 0 ||
-	    strcmp(m->key[i] + n, key) != 0))
+	while (m->hash[i] != 0 && (m->hash[i] != h || m->kind[i] != kind ||
+	    strcmp(m->key[i], key) != 0))
 		i = (i + 1) & (PIMP_MAP - 1);
 	return i;
 }
@@ -294,8 +292,9 @@ pimp_map_put(struct pimp_map *m, size_t kind, const char *key, uint64_t val)
 
 	if (m->hash[i] != 0 || m->n >= PIMP_MAP / 2)
 		return;
-	if (asprintf(&m->key[i], "%zu:%s", kind, key) < 0)
+	if ((m->key[i] = strdup(key)) == NULL)
 		abort();
+	m->kind[i] = (unsigned char)kind;
 	m->hash[i] = h;
 	m->val[i] = val;
 	m->used[m->n++] = i;
@@ -812,7 +811,6 @@ pimp_tx(struct db *db, void *arg)
 	int			 rc = DB_OK, take = 0, last, failed = 0;
 	double			 started = res->ms_total;
 	char			*doc;
-	json_t			*j;
 
 	pimp_result_free(res);
 	res->ms_total = started;
@@ -867,11 +865,7 @@ pimp_tx(struct db *db, void *arg)
 	if (p->o->dry_run)
 		return DB_NONE;		/* counted; rolled back */
 	if (p->o->job_id != 0) {
-		j = pimp_result_json(res, 0);
-		doc = json_dumps(j, JSON_COMPACT);
-		json_decref(j);
-		if (doc == NULL)
-			abort();
+		doc = pimp_result_text(res, 0);
 		rc = db_exec(db, PI_JOB_DONE, DB_ARGS(DB_TEXT(doc),
 		    DB_INT(p->o->job_id)));
 		free(doc);
@@ -958,6 +952,49 @@ pimp_run(struct db *db, const struct pimp_opts *o, struct pimp_source *src,
 	free(p.buf[0]);
 	free(p.buf[1]);
 	free(p.supp);
+	return rc;
+}
+
+/* A file-level problem of the reader as the API names it. */
+static const char *const pimp_error_codes[CSVIN_ERR__MAX] = {
+	[CSVIN_ERR_NONE] = "none",
+	[CSVIN_ERR_UNTERMINATED] = "unterminated_quote",
+	[CSVIN_ERR_NO_HEADER] = "no_header",
+	[CSVIN_ERR_MAPPING] = "mapping",
+	[CSVIN_ERR_COLUMNS] = "too_many_columns",
+	[CSVIN_ERR_ENCODING] = "encoding",
+	[CSVIN_ERR_ABORTED] = "aborted",
+};
+
+const char *
+pimp_error_code(enum csvin_err e)
+{
+	return (unsigned)e < CSVIN_ERR__MAX ? pimp_error_codes[e] : "file";
+}
+
+char *
+pimp_result_text(const struct pimp_result *res, int dry_run)
+{
+	json_t	*j = pimp_result_json(res, dry_run);
+	char	*s = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	if (s == NULL)
+		abort();
+	return s;
+}
+
+int
+pimp_job_fail(struct db *db, uint64_t job, const char *code,
+    const char *detail, const char *result)
+{
+	int	 rc;
+
+	rc = db_exec(db, PI_JOB_FAIL, DB_ARGS(DB_TEXT(code), DB_TEXT(detail),
+	    DB_TEXT(result), DB_INT(job)));
+	if (rc == DB_OK && (rc = db_exec(db, PI_CHUNKS_DELETE,
+	    DB_ARGS(DB_INT(job)))) == DB_NONE)
+		rc = DB_OK;
 	return rc;
 }
 
