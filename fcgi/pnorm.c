@@ -286,6 +286,28 @@ pnorm_fold(char *out, size_t outlen, const char *s)
 	return o;
 }
 
+size_t
+pnorm_search_text(char *out, const char *const *parts, size_t n)
+{
+	size_t	 i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (parts[i] == NULL)
+			continue;
+		/* A space, then the folded part; an empty fold takes it back. */
+		if (o > 0 && o + 1 < PNORM_SEARCH_MAX)
+			out[o++] = ' ';
+		if (o + 1 >= PNORM_SEARCH_MAX + 1)
+			break;
+		o += pnorm_fold(out + o, PNORM_SEARCH_MAX + 1 - o, parts[i]);
+		if (o > 0 && out[o - 1] == ' ')
+			out[--o] = '\0';
+	}
+	out[o] = '\0';
+	return o;
+}
+
 int
 pnorm_email_generic(const char *addr)
 {

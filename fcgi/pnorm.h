@@ -14,6 +14,7 @@
 
 #define PNORM_HOST_MAX		253	/* RFC 1035 section 2.3.4, no final dot */
 #define PNORM_KEY_MAX		300
+#define PNORM_SEARCH_MAX	800	/* prospect.search_text, sql/migrations/0003 */
 #define PNORM_POSTAL_MAX	16	/* longest postal code a key takes */
 
 enum pnorm_flag {
@@ -82,6 +83,18 @@ int	 pnorm_shared_host(const char *host);
  * boundary when it does not fit. Returns the length written.
  */
 size_t	 pnorm_fold(char *out, size_t outlen, const char *s);
+
+/*
+ * The free-text search key of a prospect, written to out (room for
+ * PNORM_SEARCH_MAX + 1): each of parts[0..n) that is not NULL folded
+ * (pnorm_fold), joined by one space ("Boulangerie L'Épi d'Or", "Lyon",
+ * "contact@epi-dor.fr" → "boulangerie l epi d or lyon contact epi dor
+ * fr"), cut at a character boundary when it does not fit. The searched
+ * words are folded the same way, so a byte-wise LIKE '%words%' over it
+ * ignores case, accents, ligatures (cœur, coeur) and punctuation
+ * (Saint-Étienne, saint etienne). Returns the length written.
+ */
+size_t	 pnorm_search_text(char *out, const char *const *parts, size_t n);
 
 /*
  * The deduplication key of a business, written to out (room for

@@ -106,7 +106,7 @@ GRANT SELECT (id, user_id, prospect_id, status, attempts, lease_until),
 GRANT SELECT (id, status, attempts),
       UPDATE (status, result, error_code, lease_until, finished_at)
       ON my_enrich_job TO 'prospea_enricher'@'localhost';
-GRANT SELECT (id, website, emails, email),
-      UPDATE (emails, email, email_key, email_kind, updated_at)
+GRANT SELECT (id, website, emails, email, name, city, category, postal_code),
+      UPDATE (emails, email, email_key, email_kind, search_text, updated_at)
       ON my_prospect TO 'prospea_enricher'@'localhost';
 GRANT SELECT (id, value_hash) ON my_suppression TO 'prospea_enricher'@'localhost';

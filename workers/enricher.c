@@ -105,14 +105,15 @@ static const char *const enricher_sql[EN__MAX] = {
 	    "SELECT id FROM my_enrich_job "
 	    "WHERE id = ? AND status = 'running' AND attempts = ? FOR UPDATE",
 	[EN_PROSPECT_LOCK] =
-	    "SELECT emails, email FROM my_prospect WHERE id = ? FOR UPDATE",
+	    "SELECT emails, email, name, city, category, postal_code "
+	    "FROM my_prospect WHERE id = ? FOR UPDATE",
 	[EN_SUPPRESSED] =
 	    "SELECT id FROM my_suppression WHERE value_hash IN (?, ?) LIMIT 1",
 	[EN_EMAILS_SET] =
 	    "UPDATE my_prospect SET emails = ?, updated_at = NOW(3) WHERE id = ?",
 	[EN_BEST_SET] =
 	    "UPDATE my_prospect SET emails = ?, email = ?, email_key = ?, "
-	    "email_kind = ?, updated_at = NOW(3) WHERE id = ?",
+	    "email_kind = ?, search_text = ?, updated_at = NOW(3) WHERE id = ?",
 	[EN_FINISH] =
 	    "UPDATE my_enrich_job SET status = ?, result = ?, error_code = ?, "
 	    "lease_until = NULL, finished_at = NOW(3) WHERE id = ?",
@@ -861,7 +862,8 @@ enricher_prospect(struct db *db, struct finish *f)
 {
 	const struct crawl_found *fd, *best = NULL;
 	json_t		*emails, *e;
-	char		*text, key[EMAIL_MAX + 1];
+	char		*text, key[EMAIL_MAX + 1], search[PNORM_SEARCH_MAX + 1];
+	char		*kept[4];	/* name, city, category, postal code */
 	const char	*addr;
 	size_t		 i, k;
 	int		 rc, had, known;
@@ -876,6 +878,8 @@ enricher_prospect(struct db *db, struct finish *f)
 		emails = json_array();
 	}
 	had = !db_null(db, 1);
+	for (k = 0; k < 4; k++)
+		kept[k] = db_null(db, 2 + k) ? NULL : strdup(db_str(db, 2 + k));
 	db_done(db);
 	f->added = 0;
 	for (i = 0; i < f->cr->nfound; i++) {
@@ -905,11 +909,15 @@ enricher_prospect(struct db *db, struct finish *f)
 		rc = db_exec(db, EN_BEST_SET, DB_ARGS(DB_TEXT(text),
 		    DB_TEXT(best->email), DB_TEXT(best->key),
 		    DB_TEXT(best->generic ? "generic" : "named"),
+		    DB_TEXT(prosp_search_text(search, kept[0], kept[1],
+		    kept[2], best->email, kept[3])),
 		    DB_INT(f->cr->job.prospect_id)));
 	else if (f->added > 0)
 		rc = db_exec(db, EN_EMAILS_SET, DB_ARGS(DB_TEXT(text),
 		    DB_INT(f->cr->job.prospect_id)));
 	free(text);
+	for (k = 0; k < 4; k++)
+		free(kept[k]);
 	return rc;
 }
 

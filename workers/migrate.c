@@ -8,6 +8,8 @@
  *     (a changed old migration would leave databases that disagree);
  *  3. applies sql/grants.sql (one least-privilege account per program);
  *  4. with --passwords DIR, sets each account's password from DIR/<account>.
+ *  5. fills what a migration asked of C code: prospect.search_text of
+ *     rows written before sql/migrations/0003 (pnorm_search_text()).
  *
  * It connects as an administrative account (default: the unix user's
  * namesake through the unix_socket plugin, as mariadb-install-db creates
@@ -29,6 +31,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "pnorm.h"
 
 #ifndef PKGDATADIR
 #define PKGDATADIR "/usr/share/prospea"
@@ -49,6 +52,16 @@ static const char sql_insert_log[] =
     "INSERT INTO schema_migration (name, sha256, applied_at) "
     "VALUES (?, ?, UTC_TIMESTAMP(3))";
 static const char sql_utc[] = "SET time_zone = '+00:00'";
+/* The search text backfill; %llu: the last id done, the tool's own number. */
+static const char sql_backfill_select[] =
+    "SELECT id, name, city, category, email, postal_code FROM prospect "
+    "WHERE id > %llu AND search_text IS NULL ORDER BY id LIMIT 1000 "
+    "FOR UPDATE";
+static const char sql_backfill_update[] =
+    "UPDATE prospect SET search_text = ? WHERE id = ?";
+static const char sql_begin[] = "START TRANSACTION";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
 static const char sql_password[] =
     "ALTER USER '%s'@'localhost' IDENTIFIED VIA unix_socket "
     "OR mysql_native_password USING PASSWORD('%s')";
@@ -306,6 +319,76 @@ migrate_passwords(MYSQL *my, const char *dir)
 	return rc;
 }
 
+/*
+ * Writes prospect.search_text where it is NULL (rows from before
+ * sql/migrations/0003), with the folding the programs use, 1000 rows a
+ * transaction, so a big table never holds one long transaction. Safe to
+ * run again or alongside the programs (they always write the column).
+ * 0, or -1 with the reason on standard error.
+ */
+static int
+migrate_search_backfill(MYSQL *my)
+{
+	MYSQL_STMT	*st;
+	MYSQL_BIND	 b[2];
+	MYSQL_RES	*res;
+	MYSQL_ROW	 row;
+	char		 text[PNORM_SEARCH_MAX + 1], sql[sizeof(sql_backfill_select) + 20];
+	const char	*parts[5];
+	unsigned long	 tlen;
+	unsigned long long id = 0, total = 0;
+	size_t		 n;
+	int		 rc = -1;
+
+	if ((st = mysql_stmt_init(my)) == NULL ||
+	    mysql_stmt_prepare(st, sql_backfill_update,
+	    sizeof(sql_backfill_update) - 1) != 0) {
+		fprintf(stderr, "prospea-migrate: %s\n", mysql_error(my));
+		goto out;
+	}
+	memset(b, 0, sizeof(b));
+	b[0].buffer_type = MYSQL_TYPE_BLOB;
+	b[0].buffer = text;
+	b[0].length = &tlen;
+	b[1].buffer_type = MYSQL_TYPE_LONGLONG;
+	b[1].buffer = &id;
+	b[1].is_unsigned = 1;
+	if (mysql_stmt_bind_param(st, b) != 0)
+		goto stmt_err;
+	do {
+		snprintf(sql, sizeof(sql), sql_backfill_select, id);
+		if (migrate_exec(my, sql_begin) == -1 ||
+		    migrate_exec(my, sql) == -1 ||
+		    (res = mysql_store_result(my)) == NULL)
+			goto out;
+		for (n = 0; (row = mysql_fetch_row(res)) != NULL; n++) {
+			id = strtoull(row[0], NULL, 10);
+			memcpy(parts, row + 1, sizeof(parts));
+			tlen = pnorm_search_text(text, parts, 5);
+			if (mysql_stmt_execute(st) != 0) {
+				mysql_free_result(res);
+				goto stmt_err;
+			}
+		}
+		mysql_free_result(res);
+		if (migrate_exec(my, sql_commit) == -1)
+			goto out;
+		total += n;
+	} while (n > 0);
+	if (total > 0)
+		printf("search text written for %llu prospects\n", total);
+	rc = 0;
+	goto out;
+stmt_err:
+	fprintf(stderr, "prospea-migrate: %s\n", mysql_stmt_error(st));
+out:
+	if (rc == -1)
+		mysql_query(my, sql_rollback);
+	if (st != NULL)
+		mysql_stmt_close(st);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -379,6 +462,8 @@ main(int argc, char *argv[])
 		if (i == -1)
 			goto out;
 		printf("grants applied\n");
+		if (migrate_search_backfill(my) == -1)
+			goto out;
 		if (pwdir != NULL && migrate_passwords(my, pwdir) == -1)
 			goto out;
 	}

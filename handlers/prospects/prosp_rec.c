@@ -42,17 +42,17 @@ static const char *const prosp_rec_sql[PR__MAX] = {
 	[PR_DUP_NAME] =
 	    "SELECT id FROM my_prospect WHERE name_key = ? ORDER BY id LIMIT 1",
 	[PR_EMAILS_GET] =
-	    "SELECT emails, custom_fields, quality_flags FROM my_prospect "
-	    "WHERE id = ? FOR UPDATE",
+	    "SELECT emails, custom_fields, quality_flags, category, city, "
+	    "postal_code, email FROM my_prospect WHERE id = ? FOR UPDATE",
 	[PR_INSERT] =
 	    "INSERT INTO my_prospect (user_id, name, category, address, "
 	    "postal_code, city, country, phone, phone_e164, email, email_key, "
 	    "email_kind, emails, website, website_host, rating, review_count, "
 	    "place_id, google_cid, latitude, longitude, status, custom_fields, "
-	    "quality_flags, source, import_id, name_key, collected_at, "
-	    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(3), NOW(3), "
-	    "NOW(3))",
+	    "quality_flags, source, import_id, name_key, search_text, "
+	    "collected_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "NOW(3), NOW(3), NOW(3))",
 	/*
 	 * What the record has replaces what is stored; what it lacks is
 	 * kept. The best e-mail and the place identity stay as they were
@@ -75,7 +75,7 @@ static const char *const prosp_rec_sql[PR__MAX] = {
 	    "latitude = COALESCE(?, latitude), "
 	    "longitude = COALESCE(?, longitude), custom_fields = ?, "
 	    "quality_flags = ?, name_key = COALESCE(?, name_key), "
-	    "updated_at = NOW(3) WHERE id = ?",
+	    "search_text = ?, updated_at = NOW(3) WHERE id = ?",
 	[PR_TAG_INSERT] =
 	    "INSERT INTO my_prospect_tag (prospect_id, tag, user_id) "
 	    "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE tag = tag",
@@ -761,8 +761,21 @@ prosp_rec_insert_args(struct db_arg *a, struct prosp_argbuf *buf,
 	a[i++] = DB_TEXT(source);
 	a[i++] = import_id != 0 ? DB_INT(import_id) : DB_NULL;
 	a[i++] = rec->name_key[0] != '\0' ? DB_TEXT(rec->name_key) : DB_NULL;
+	a[i++] = DB_TEXT(prosp_search_text(buf->search, rec->f[PF_NAME],
+	    rec->f[PF_CITY], rec->f[PF_CATEGORY], e != NULL ? e->addr : NULL,
+	    rec->f[PF_POSTAL_CODE]));
 	if (i != PROSP_INSERT_NARGS)
 		abort();
+}
+
+const char *
+prosp_search_text(char *out, const char *name, const char *city,
+    const char *category, const char *email, const char *postal_code)
+{
+	const char	*parts[] = { name, city, category, email, postal_code };
+
+	pnorm_search_text(out, parts, sizeof(parts) / sizeof(parts[0]));
+	return out;
 }
 
 int
@@ -901,14 +914,21 @@ prosp_rec_merge(struct db *db, uint64_t id, const struct prosp_rec *rec,
 	uint64_t		 user_id = db_user(db);
 	int			 rc;
 
+	memset(&buf, 0, sizeof(buf));
 	if ((rc = db_one(db, PR_EMAILS_GET, DB_ARGS(DB_INT(id)))) != DB_OK)
 		return rc;
 	emails = prosp_emails_merge(db_str(db, 0), rec,
 	    strncmp(source, "import:", 7) == 0 ? "import" : source);
 	custom = prosp_custom_merge(db_str(db, 1), rec);
 	flags = prosp_flags_merge(db_str(db, 2), rec);
+	/* The values PR_MERGE leaves: the record's, or the stored ones. */
+	prosp_search_text(buf.search, rec->f[PF_NAME],
+	    rec->f[PF_CITY] != NULL ? rec->f[PF_CITY] : db_str(db, 4),
+	    rec->f[PF_CATEGORY] != NULL ? rec->f[PF_CATEGORY] : db_str(db, 3),
+	    db_str(db, 6) != NULL ? db_str(db, 6) : e != NULL ? e->addr : NULL,
+	    rec->f[PF_POSTAL_CODE] != NULL ? rec->f[PF_POSTAL_CODE] :
+	    db_str(db, 5));
 	db_done(db);
-	memset(&buf, 0, sizeof(buf));
 	buf.json[0] = prosp_dump(emails);
 	buf.json[1] = json_object_size(custom) > 0 ? prosp_dump(custom) : NULL;
 	buf.json[2] = prosp_dump(flags);
@@ -935,7 +955,7 @@ prosp_rec_merge(struct db *db, uint64_t id, const struct prosp_rec *rec,
 	    prosp_decimal(buf.lng, sizeof(buf.lng), rec->has_geo, 6, rec->lng),
 	    DB_TEXT(buf.json[1]), DB_TEXT(buf.json[2]),
 	    rec->name_key[0] != '\0' ? DB_TEXT(rec->name_key) : DB_NULL,
-	    DB_INT(id)));
+	    DB_TEXT(buf.search), DB_INT(id)));
 	prosp_argbuf_free(&buf);
 	if (rc != DB_OK)
 		return rc == DB_NONE ? DB_ERR : rc;

@@ -18,6 +18,7 @@
 
 #include "db.h"
 #include "email.h"
+#include "pnorm.h"
 #include "prospect.h"
 #include "sess.h"
 
@@ -189,6 +190,7 @@ int	prosp_rec_merge(struct db *db, uint64_t id, const struct prosp_rec *rec,
 struct prosp_argbuf {
 	char	*json[3];		/* emails, custom fields, flags */
 	char	 rating[8], lat[16], lng[16];
+	char	 search[PNORM_SEARCH_MAX + 1];	/* pnorm_search_text() */
 };
 
 /*
@@ -196,11 +198,20 @@ struct prosp_argbuf {
  * entries), pointing into rec and buf. Shared by the single insert and
  * the batch insert of imports.
  */
-#define PROSP_INSERT_NARGS	27
+#define PROSP_INSERT_NARGS	28
 void	prosp_rec_insert_args(struct db_arg *args, struct prosp_argbuf *buf,
 	    const struct prosp_rec *rec, uint64_t user_id, const char *source,
 	    uint64_t import_id);
 void	prosp_argbuf_free(struct prosp_argbuf *buf);
+
+/*
+ * The search text (sql/migrations/0003) of a prospect with these values
+ * into out (PNORM_SEARCH_MAX + 1 bytes): what free-text search reads,
+ * name, city, category, best e-mail and postal code folded. Every
+ * statement that writes one of those columns writes it too.
+ */
+const char *prosp_search_text(char *out, const char *name, const char *city,
+	    const char *category, const char *email, const char *postal_code);
 
 /*
  * Adds rec's tags and note to prospect id (tags already there and a note

@@ -55,7 +55,8 @@ READABLE = {
         "enrich_job": {"id", "user_id", "prospect_id", "status", "attempts",
                        "lease_until"},
         "my_enrich_job": {"id", "status", "attempts"},
-        "my_prospect": {"id", "website", "emails", "email"},
+        "my_prospect": {"id", "website", "emails", "email", "name", "city", "category",
+                        "postal_code"},
         "my_suppression": {"id", "value_hash"},
     },
 }

@@ -403,6 +403,40 @@ class SearchFolding(Base):
                 self.assertEqual(names, sorted(want), q)
 
 
+    def test_search_text_follows_every_write(self):
+        """The folded search text is written by the programs: a PATCH, an
+        import merge and the migration's backfill of older rows keep it
+        in step with the row."""
+        import os
+        import subprocess
+        c, _ = t.logged_in(prefix="fold2")
+        names = lambda q: sorted(i["name"] for i in c.call(
+            "GET", P + "?q=" + urllib.parse.quote(q)).json["items"])
+        r = c.call("POST", P, {"name": "Boulangerie Lefèvre", "city": "Lyon",
+                               "postal_code": "69003"})
+        self.assertEqual(r.status, 201, r)
+        pid = r.json["id"]
+        self.assertEqual(names("lefevre lyon"), ["Boulangerie Lefèvre"])
+        r = c.call("PATCH", P + "/" + pid, {"city": "Villeurbanne", "category": "Pâtisserie"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(names("lyon"), [])
+        self.assertEqual(names("villeurbanne patisserie"), ["Boulangerie Lefèvre"])
+        # An import that merges into it adds an e-mail and keeps the rest.
+        r = t.upload(c, "nom;code postal;ville;e-mail\nBoulangerie Lefèvre;69003;;"
+                     "Commandes@Lefevre-Pains.example\n".encode(), "?on_duplicate=update")
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["updated"], 1, r)
+        self.assertEqual(names("lefevre pains"), ["Boulangerie Lefèvre"])
+        self.assertEqual(names("villeurbanne"), ["Boulangerie Lefèvre"])
+        # A row from before the column (NULL) is found again after prospea-migrate.
+        t.sql("UPDATE prospect SET search_text = NULL WHERE id = %s", (int(pid),))
+        self.assertEqual(names("villeurbanne"), [])
+        subprocess.run([os.path.join(t.ROOT, "workers", "prospea-migrate"), "-c",
+                        os.environ["PROSPEA_TEST_CONF"], "--sql", os.path.join(t.ROOT, "sql")],
+                       check=True, stdout=subprocess.DEVNULL)
+        self.assertEqual(names("villeurbanne"), ["Boulangerie Lefèvre"])
+
+
 class Suppressions(Base):
     def test_add_list_delete(self):
         u = uniq()

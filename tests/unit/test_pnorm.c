@@ -286,6 +286,38 @@ test_pnorm_fold(void **state)
 	assert_string_equal(out, "");
 }
 
+static void
+test_pnorm_search_text(void **state)
+{
+	char		 out[PNORM_SEARCH_MAX + 1], big[2000];
+	const char	*parts[] = { "Boulangerie L\xe2\x80\x99\xc3\x89pi d'Or",
+	    "Saint-\xc3\x89tienne", NULL, "C\xc5\x93ur & Co",
+	    "Contact@Epi-Dor.fr", "!!!", "42000" };
+	const char	*none[] = { NULL, "", "---" };
+	size_t		 n;
+
+	n = pnorm_search_text(out, parts, NELEM(parts));
+	assert_string_equal(out, "boulangerie l epi d or saint etienne "
+	    "coeur et co contact epi dor fr 42000");
+	assert_int_equal(n, strlen(out));
+	assert_int_equal(pnorm_search_text(out, none, NELEM(none)), 0);
+	assert_string_equal(out, "");
+	/* Cut to the column, never inside a character, no space last. */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big + PNORM_SEARCH_MAX - 2, "\xe6\x97\xa5", 3);	/* CJK, kept */
+	parts[0] = big;
+	n = pnorm_search_text(out, parts, 1);
+	assert_int_equal(n, PNORM_SEARCH_MAX - 2);
+	assert_int_equal(out[n - 1], 'a');
+	parts[0] = "x";
+	parts[1] = big;
+	n = pnorm_search_text(out, parts, 2);
+	assert_true(n <= PNORM_SEARCH_MAX);
+	assert_int_equal(out[n], '\0');
+	assert_true(out[n - 1] != ' ');
+}
+
 struct key_case {
 	const char	*name;
 	const char	*postal;
@@ -626,6 +658,7 @@ main(void)
 		cmocka_unit_test(test_pnorm_decimal_long),
 		cmocka_unit_test(test_pnorm_csv_cell),
 		cmocka_unit_test(test_pnorm_csv_row),
+		cmocka_unit_test(test_pnorm_search_text),
 	};
 
 	return cmocka_run_group_tests_name("pnorm", tests, NULL, NULL);
