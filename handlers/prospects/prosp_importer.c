@@ -32,21 +32,31 @@
 
 static const char *const prosp_import_sql[PI__MAX] = {
 	[PI_SUPP_ALL] = "SELECT value_hash FROM my_suppression",
-	/* Duplicate keys of a batch, 100 at a time (unused ones NULL). */
+	/*
+	 * Duplicate keys of a batch, 500 at a time (unused ones NULL). The
+	 * user as a constant too: with the view's app_user() alone, MariaDB
+	 * cannot seek the (user_id, key) index and each lookup read a third
+	 * of a 100 000-prospect tenant's index (64 ms instead of 18).
+	 */
 	[PI_IN_PLACE] =
-	    "SELECT place_id, MIN(id) FROM my_prospect WHERE place_id IN ("
+	    "SELECT place_id, MIN(id) FROM my_prospect WHERE user_id = ? "
+	    "AND place_id IN ("
 	    IN500 ") GROUP BY place_id",
 	[PI_IN_PHONE] =
-	    "SELECT phone_e164, MIN(id) FROM my_prospect WHERE phone_e164 IN ("
+	    "SELECT phone_e164, MIN(id) FROM my_prospect WHERE user_id = ? "
+	    "AND phone_e164 IN ("
 	    IN500 ") GROUP BY phone_e164",
 	[PI_IN_EMAIL] =
-	    "SELECT email_key, MIN(id) FROM my_prospect WHERE email_key IN ("
+	    "SELECT email_key, MIN(id) FROM my_prospect WHERE user_id = ? "
+	    "AND email_key IN ("
 	    IN500 ") GROUP BY email_key",
 	[PI_IN_HOST] =
-	    "SELECT website_host, MIN(id) FROM my_prospect WHERE website_host IN ("
+	    "SELECT website_host, MIN(id) FROM my_prospect WHERE user_id = ? "
+	    "AND website_host IN ("
 	    IN500 ") GROUP BY website_host",
 	[PI_IN_NAME] =
-	    "SELECT name_key, MIN(id) FROM my_prospect WHERE name_key IN ("
+	    "SELECT name_key, MIN(id) FROM my_prospect WHERE user_id = ? "
+	    "AND name_key IN ("
 	    IN500 ") GROUP BY name_key",
 	[PI_KEYS_PAGE] =
 	    "SELECT id, place_id, phone_e164, email_key, website_host, name_key "
@@ -427,15 +437,19 @@ pimp_seen_put(struct pimp *p, size_t kind, const char *key, uint64_t row)
 	return 0;
 }
 
-/* Runs one IN lookup of kind k over args[0..n), recording the hits. */
+/*
+ * Runs one IN lookup of kind k over the keys args[1..n] (args[0] is the
+ * user), recording the hits.
+ */
 static int
 pimp_lookup(struct pimp *p, enum pimp_key k, struct db_arg *args, size_t n)
 {
 	int	 rc;
 
-	for (; n < PIMP_IN; n++)
+	args[0] = DB_INT(p->o->user_id);
+	for (n++; n <= PIMP_IN; n++)
 		args[n] = DB_NULL;
-	if ((rc = db_query(p->db, pimp_key_stmt[k], args, PIMP_IN)) != DB_OK)
+	if ((rc = db_query(p->db, pimp_key_stmt[k], args, PIMP_IN + 1)) != DB_OK)
 		return rc;
 	while ((rc = db_next(p->db)) == DB_OK)
 		pimp_map_put(p->hits, (size_t)k, db_str(p->db, 0),
@@ -457,7 +471,7 @@ pimp_ms(void)
 static int
 pimp_find_dups(struct pimp *p)
 {
-	struct db_arg	 args[PIMP_IN];
+	struct db_arg	 args[PIMP_IN + 1];
 	const char	*keys[PROSP_EMAILS_MAX];
 	size_t		 i, j, nk, n;
 	uint64_t	 id;
@@ -473,7 +487,7 @@ pimp_find_dups(struct pimp *p)
 			for (j = 0; j < nk; j++) {
 				if (!pimp_bloom_maybe(p, (size_t)k, keys[j]))
 					continue;
-				args[n++] = DB_TEXT(keys[j]);
+				args[++n] = DB_TEXT(keys[j]);
 				if (n == PIMP_IN) {
 					if ((rc = pimp_lookup(p, (enum pimp_key)k,
 					    args, n)) != DB_OK)
