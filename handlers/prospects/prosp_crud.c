@@ -874,66 +874,6 @@ prosp_get(struct db *db, uint64_t id, json_t **out)
 	return rc;
 }
 
-int
-prosp_bad_page(struct req *r)
-{
-	return resp_problem(r, 400, "bad_page",
-	    "limit must be 1 to 200 and cursor a value from next_cursor.");
-}
-
-int
-prosp_paged(struct req *r, size_t stmt, const struct db_arg *args,
-    size_t nargs, long limit, json_t *(*row)(struct db *))
-{
-	json_t	*items;
-	char	 last[24] = "";
-	long	 n = 0;
-	int	 rc;
-
-	if ((rc = db_query(r->db, stmt, args, nargs)) != DB_OK)
-		return resp_db(r, rc);
-	items = json_array();
-	while ((rc = db_next(r->db)) == DB_OK && n < limit) {
-		json_array_append_new(items, row(r->db));
-		snprintf(last, sizeof(last), "%s", db_str(r->db, 0));
-		n++;
-	}
-	if (rc == DB_ERR || rc == DB_DOWN) {
-		json_decref(items);
-		return resp_db(r, rc);
-	}
-	db_done(r->db);
-	return resp_json(r, 200, json_pack("{s:o, s:s?}", "items", items,
-	    "next_cursor", rc == DB_OK ? last : NULL));
-}
-
-int
-prosp_row_reply(struct req *r, int status, size_t stmt, uint64_t id,
-    json_t *(*row)(struct db *))
-{
-	json_t	*o;
-	int	 rc;
-
-	if ((rc = db_one(r->db, stmt, DB_ARGS(DB_INT(id)))) != DB_OK)
-		return resp_db(r, rc);
-	o = row(r->db);
-	db_done(r->db);
-	return resp_json(r, status, o);
-}
-
-int
-prosp_delete_or_404(struct req *r, size_t stmt)
-{
-	uint64_t	 id = req_param_id(r, 0);
-	int		 rc;
-
-	if (id == 0)
-		return resp_db(r, DB_NONE);
-	if ((rc = db_exec(r->db, stmt, DB_ARGS(DB_INT(id)))) != DB_OK)
-		return resp_db(r, rc);
-	return resp_empty(r, 204);
-}
-
 /* -- routes ------------------------------------------------------------------- */
 
 int
@@ -987,7 +927,7 @@ int
 prosp_delete(struct req *r)
 {
 	/* Notes, tags and discovery jobs go with it (ON DELETE CASCADE). */
-	return prosp_delete_or_404(r, PS_DELETE);
+	return rest_delete_or_404(r, PS_DELETE);
 }
 
 /* -- writes --------------------------------------------------------------------- */

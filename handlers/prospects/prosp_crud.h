@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "db.h"
+#include "rest.h"
 #include "field.h"
 #include "prosp_rec.h"
 #include "supp.h"
@@ -109,15 +110,6 @@ json_t	*prosp_row_json(struct db *db);
 int	prosp_rows_complete(struct db *db, json_t *items);
 
 /*
- * One page of a list ordered by id, newest first: runs stmt with args
- * (whose last two are the cursor id and limit + 1), turns at most limit
- * rows into items with row() and answers {items, next_cursor}, the id of
- * the last item when more follow. Returns the status written.
- */
-int	prosp_paged(struct req *r, size_t stmt, const struct db_arg *args,
-	    size_t nargs, long limit, json_t *(*row)(struct db *));
-
-/*
  * Puts value (normalised: supp.h) of kind on the tenant's suppression
  * list with reason (a suppression.reason). DB_OK with *id the new entry;
  * DB_CONFLICT when it was already listed, with *id the existing entry
@@ -125,16 +117,6 @@ int	prosp_paged(struct req *r, size_t stmt, const struct db_arg *args,
  */
 int	prosp_supp_add(struct db *db, uint64_t user_id, enum supp_kind kind,
 	    const char *value, const char *reason, uint64_t *id);
-
-/* Answers status with the row of stmt (one id argument) through row(). */
-int	prosp_row_reply(struct req *r, int status, size_t stmt, uint64_t id,
-	    json_t *(*row)(struct db *));
-
-/* Runs stmt (one id argument) with path id 0: 204, or 404 when no row. */
-int	prosp_delete_or_404(struct req *r, size_t stmt);
-
-/* The 400 of a bad ?limit= or ?cursor= on an id-paged list. */
-int	prosp_bad_page(struct req *r);
 
 /* POST /prospects */
 enum {

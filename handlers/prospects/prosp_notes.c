@@ -41,11 +41,11 @@ prosp_notes(struct req *r)
 	if (pid == 0)
 		return resp_db(r, DB_NONE);
 	if (req_page(r, &limit, &cursor) == -1)
-		return prosp_bad_page(r);
+		return rest_bad_page(r);
 	/* No notes and no such prospect differ: 200 [] against 404. */
 	if ((rc = db_one(r->db, PS_GET, DB_ARGS(DB_INT(pid)))) != DB_OK)
 		return resp_db(r, rc);
-	return prosp_paged(r, PS_NOTE_LIST, DB_ARGS(DB_INT(pid),
+	return rest_paged(r, PS_NOTE_LIST, DB_ARGS(DB_INT(pid),
 	    DB_INT(cursor > INT64_MAX ? INT64_MAX : cursor), DB_INT(limit + 1)),
 	    limit, prosp_note_json);
 }
@@ -65,7 +65,7 @@ prosp_note_create(struct req *r)
 		rc = DB_NONE;		/* deleted in between (1452) */
 	if (rc != DB_OK)
 		return resp_db(r, rc);
-	return prosp_row_reply(r, 201, PS_NOTE_GET, db_last_id(r->db),
+	return rest_row_reply(r, 201, PS_NOTE_GET, db_last_id(r->db),
 	    prosp_note_json);
 }
 
@@ -81,11 +81,11 @@ prosp_note_update(struct req *r)
 	    DB_INT(id)));
 	if (rc != DB_OK)
 		return resp_db(r, rc);
-	return prosp_row_reply(r, 200, PS_NOTE_GET, id, prosp_note_json);
+	return rest_row_reply(r, 200, PS_NOTE_GET, id, prosp_note_json);
 }
 
 int
 prosp_note_delete(struct req *r)
 {
-	return prosp_delete_or_404(r, PS_NOTE_DELETE);
+	return rest_delete_or_404(r, PS_NOTE_DELETE);
 }

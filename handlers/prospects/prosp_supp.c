@@ -120,8 +120,8 @@ supp_list(struct req *r)
 	long		 limit;
 
 	if (req_page(r, &limit, &cursor) == -1)
-		return prosp_bad_page(r);
-	return prosp_paged(r, PS_SUPP_LIST, DB_ARGS(DB_INT(cursor > INT64_MAX ?
+		return rest_bad_page(r);
+	return rest_paged(r, PS_SUPP_LIST, DB_ARGS(DB_INT(cursor > INT64_MAX ?
 	    INT64_MAX : cursor), DB_INT(limit + 1)), limit, supp_json);
 }
 
@@ -147,12 +147,12 @@ supp_create(struct req *r)
 	sodium_memzero(value, sizeof(value));
 	if (rc != DB_OK && rc != DB_CONFLICT)
 		return resp_db(r, rc);
-	return prosp_row_reply(r, rc == DB_OK ? 201 : 200, PS_SUPP_GET, id,
+	return rest_row_reply(r, rc == DB_OK ? 201 : 200, PS_SUPP_GET, id,
 	    supp_json);
 }
 
 int
 supp_delete(struct req *r)
 {
-	return prosp_delete_or_404(r, PS_SUPP_DELETE);
+	return rest_delete_or_404(r, PS_SUPP_DELETE);
 }

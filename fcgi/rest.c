@@ -1,0 +1,72 @@
+/*
+ * Small REST building blocks the route groups share: an id-paged list,
+ * one row as the answer, a delete by path id. See rest.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "db.h"
+#include "req.h"
+#include "resp.h"
+#include "rest.h"
+
+int
+rest_bad_page(struct req *r)
+{
+	return resp_problem(r, 400, "bad_page",
+	    "limit must be 1 to 200 and cursor a value from next_cursor.");
+}
+
+int
+rest_paged(struct req *r, size_t stmt, const struct db_arg *args,
+    size_t nargs, long limit, json_t *(*row)(struct db *))
+{
+	json_t	*items;
+	char	 last[24] = "";
+	long	 n = 0;
+	int	 rc;
+
+	if ((rc = db_query(r->db, stmt, args, nargs)) != DB_OK)
+		return resp_db(r, rc);
+	items = json_array();
+	while ((rc = db_next(r->db)) == DB_OK && n < limit) {
+		json_array_append_new(items, row(r->db));
+		snprintf(last, sizeof(last), "%s", db_str(r->db, 0));
+		n++;
+	}
+	if (rc == DB_ERR || rc == DB_DOWN) {
+		json_decref(items);
+		return resp_db(r, rc);
+	}
+	db_done(r->db);
+	return resp_json(r, 200, json_pack("{s:o, s:s?}", "items", items,
+	    "next_cursor", rc == DB_OK ? last : NULL));
+}
+
+int
+rest_row_reply(struct req *r, int status, size_t stmt, uint64_t id,
+    json_t *(*row)(struct db *))
+{
+	json_t	*o;
+	int	 rc;
+
+	if ((rc = db_one(r->db, stmt, DB_ARGS(DB_INT(id)))) != DB_OK)
+		return resp_db(r, rc);
+	o = row(r->db);
+	db_done(r->db);
+	return resp_json(r, status, o);
+}
+
+int
+rest_delete_or_404(struct req *r, size_t stmt)
+{
+	uint64_t	 id = req_param_id(r, 0);
+	int		 rc;
+
+	if (id == 0)
+		return resp_db(r, DB_NONE);
+	if ((rc = db_exec(r->db, stmt, DB_ARGS(DB_INT(id)))) != DB_OK)
+		return resp_db(r, rc);
+	return resp_empty(r, 204);
+}
