@@ -104,7 +104,9 @@ struct tmpl_node {
 
 struct tmpl {
 	char		*text;		/* the template, NUL-terminated */
-	char		*names;		/* custom tags' names, back to back */
+	/* Custom tags' names, back to back: as long as the text, as a
+	 * name and its NUL are shorter than the tag around them. */
+	char		*names;
 	size_t		 nameslen;
 	struct tmpl_node *nodes;
 	size_t		 nnodes, cap;

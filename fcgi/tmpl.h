@@ -165,12 +165,12 @@ struct tmpl_out {
 };
 
 /*
- * Renders t with the values v in one pass (values are never read as
- * template text) into *out, which the function fills entirely. Returns
- * TMPL_RENDERED (out->text is owned by the caller), TMPL_MISSING (no text;
- * out->missing names the tags, for the sender's report and the preview's
- * answer) or TMPL_OVERFLOW (no text). The result is valid UTF-8 and holds
- * no NUL byte.
+ * Renders t with the values v (NULL: no value at all) in one pass
+ * (values are never read as template text) into *out, which the function
+ * fills entirely. Returns TMPL_RENDERED (out->text is owned by the
+ * caller), TMPL_MISSING (no text; out->missing names the tags, for the
+ * sender's report and the preview's answer) or TMPL_OVERFLOW (no text).
+ * The result is valid UTF-8 and holds no NUL byte.
  */
 enum tmpl_rc tmpl_render(struct tmpl_out *out, const struct tmpl *t,
 	    const struct tmpl_values *v, enum tmpl_mode mode);
