@@ -252,27 +252,32 @@ imapc_search(struct imapc *c, const char *box, uint32_t from,
 	return CHAN_OK;
 }
 
-/* Takes \Seen off the fetched messages that did not have it before. */
+/*
+ * Takes \Seen off the fetched messages that did not have it before, in
+ * commands of at most about 1000 bytes (RFC 9051 section 4 asks clients to
+ * keep command lines reasonable; servers refuse very long ones).
+ */
 static enum chan_rc
 imapc_unsee(struct imapc *c, const char *box, const struct imapc_poll *out,
     const struct imapc_uids *seen, char *err, size_t errlen)
 {
-	char		 cmd[2048];
-	size_t		 i, len;
-	int		 n, any = 0;
+	char		 cmd[1100];
+	size_t		 i, len = 0;
+	enum chan_rc	 r;
 
-	len = (size_t)snprintf(cmd, sizeof(cmd), "UID STORE ");
 	for (i = 0; i < out->n; i++) {
 		if (imapc_uids_has(seen, out->msgs[i].uid))
 			continue;
-		n = snprintf(cmd + len, sizeof(cmd) - len, "%s%u", any ? "," :
-		    "", (unsigned)out->msgs[i].uid);
-		if (n < 0 || (size_t)n >= sizeof(cmd) - len - 32)
-			break;
-		len += (size_t)n;
-		any = 1;
+		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "%s%u",
+		    len == 0 ? "UID STORE " : ",", (unsigned)out->msgs[i].uid);
+		if (len < 1000 && i + 1 < out->n)
+			continue;
+		snprintf(cmd + len, sizeof(cmd) - len, " -FLAGS.SILENT (\\Seen)");
+		if ((r = imapc_do(c, box, cmd, 0, err, errlen)) != CHAN_OK)
+			return r;
+		len = 0;
 	}
-	if (!any)
+	if (len == 0)
 		return CHAN_OK;
 	snprintf(cmd + len, sizeof(cmd) - len, " -FLAGS.SILENT (\\Seen)");
 	return imapc_do(c, box, cmd, 0, err, errlen);

@@ -48,7 +48,8 @@ struct imapc_poll {
 
 /*
  * Polls the INBOX of s for messages after (uidvalidity, last_uid), the
- * place where the previous poll stopped (0, 0 the first time):
+ * place where the previous poll stopped (0, 0 the first time); at most
+ * max_msgs messages (> 0) of at most max_bytes bytes each (> 0) are read:
  * STATUS INBOX (UIDVALIDITY UIDNEXT MESSAGES) (RFC 9051 section 6.3.11),
  * then, if anything can be new, SELECT INBOX checked against that
  * UIDVALIDITY, UID SEARCH UID n:* (section 6.4.4; the answer's UIDs below
