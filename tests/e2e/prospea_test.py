@@ -1,6 +1,8 @@
 """Shared helpers of the end-to-end tests: they speak HTTP to the real stack
 that `./dev test` starts (nginx -> FastCGI handlers -> MariaDB), read the
-mail the real SMTP server stored, and look into the database as its
+mail the real SMTP servers stored (the platform's, and the user's own in
+var/mail/outbox/), drop replies into the user's IMAP mailbox, read the SMS
+the providers' stand-in recorded, and look into the database as its
 administrator where a test must see or change what the API does not show.
 
 Environment (set by ./dev test): PROSPEA_TEST_URL, PROSPEA_TEST_VAR,
@@ -208,6 +210,13 @@ def wait_mail(addr, count=1, timeout=15, maildir=None):
     raise AssertionError("no mail #%d to %s within %ds" % (count, addr, timeout))
 
 
+def wait_outbox(addr, count=1, timeout=15):
+    """Waits until the user's own mail server (usmtp, tests/standin/
+    smtp_auth.py) has stored count messages to addr in var/mail/outbox/;
+    returns them, oldest first."""
+    return wait_mail(addr, count, timeout, maildir=os.path.join(VAR, "mail", "outbox"))
+
+
 def mail_text(m):
     return m.get_body(preferencelist=("plain",)).get_content()
 
@@ -292,3 +301,66 @@ def totp_code(secret_b32, at=None, step=30):
     off = mac[-1] & 15
     code = (struct.unpack(">I", mac[off:off + 4])[0] & 0x7fffffff) % 1000000
     return "%06d" % code
+
+
+# -- the user's own mail server and SMS provider ------------------------------
+
+# The mailbox ./dev gives the user's own mail server: one account for SMTP
+# submission and Dovecot IMAP (README.md "Mail and SMS for campaigns").
+MAILBOX_USER = "demo@prospea.test"
+MAILBOX_PASSWORD = "demo-mailbox-2026"
+
+
+def stack_ports():
+    """The ports of the test stack, as ./dev recorded them in var/dev.env:
+    {"PORT": 18080, "SUBMIT_PORT": 12587, "IMAP_PORT": 12143, ...}."""
+    ports = {}
+    with open(os.path.join(VAR, "dev.env")) as fh:
+        for line in fh:
+            name, _, value = line.strip().partition("=")
+            if name.endswith("_SAVED") and value.isdigit():
+                ports[name[:-len("_SAVED")]] = int(value)
+    return ports
+
+
+def imap_maildir():
+    """The Maildir Dovecot serves as the INBOX of MAILBOX_USER."""
+    return os.path.join(VAR, "mail", "imap", MAILBOX_USER)
+
+
+_drops = 0
+
+
+def imap_drop(raw_bytes):
+    """Delivers a message (bytes: an RFC 5322 message, a reply or a DSN) to
+    MAILBOX_USER's INBOX as a mail server would: written in the Maildir's
+    tmp/, then renamed into new/, where Dovecot finds it at the next command.
+    Run as root, the file is given to the Maildir's owner (Dovecot reads
+    mail as Debian's "mail" user, never as root). Returns the file's path."""
+    global _drops
+    _drops += 1
+    box = imap_maildir()
+    name = "%d.M%dP%dQ%d.prospea-test" % (int(time.time()), int(time.time() * 1e6) % 1000000,
+                                          os.getpid(), _drops)
+    tmp = os.path.join(box, "tmp", name)
+    with open(tmp, "wb") as fh:
+        fh.write(raw_bytes)
+    if os.getuid() == 0:
+        st = os.stat(box)
+        os.chown(tmp, st.st_uid, st.st_gid)
+    os.rename(tmp, os.path.join(box, "new", name))
+    return os.path.join(box, "new", name)
+
+
+def sms_sent(to=None):
+    """The messages the SMS stand-in (tests/standin/sms.py) accepted, oldest
+    first, as dicts (provider, id, to, from, body, type, segments, ...);
+    only those to the number to when given (digits compared, so
+    "+33612345678" finds Brevo's "33612345678")."""
+    out = []
+    for f in sorted(glob.glob(os.path.join(VAR, "sms", "*.json"))):
+        with open(f, encoding="utf-8") as fh:
+            m = json.load(fh)
+        if to is None or re.sub(r"\D", "", m["to"]) == re.sub(r"\D", "", to):
+            out.append(m)
+    return out
