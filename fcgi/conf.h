@@ -77,6 +77,12 @@ struct conf {
 	long		 enrich_pages_max;	/* pages per site */
 	long		 enrich_allow_private;	/* 1: loopback and private addresses too */
 	char		*enrich_connect_to;	/* tests: libcurl CONNECT_TO entry */
+
+	/* campaigns: the users' own mail servers and SMS providers */
+	char		*outreach_cafile;	/* "" = the system's CAs; tests: the stack's */
+	long		 outreach_timeout;	/* seconds: connect, TLS, each answer */
+	char		*sms_twilio_url;	/* Twilio REST base URL */
+	char		*sms_brevo_url;		/* Brevo API base URL */
 };
 
 /*

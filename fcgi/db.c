@@ -340,8 +340,10 @@ static int
 db_fail(struct db *db, struct db_stmt *s)
 {
 	db->errnum = mysql_stmt_errno(s->st);
+	/* A row still referenced (1451: a template a step uses) too. */
 	if (db->errnum == ER_DUP_ENTRY || db->errnum == ER_NO_REFERENCED_ROW_2 ||
-	    db->errnum == ER_DUP_ENTRY_WITH_KEY_NAME)
+	    db->errnum == ER_DUP_ENTRY_WITH_KEY_NAME ||
+	    db->errnum == ER_ROW_IS_REFERENCED_2)
 		return DB_CONFLICT;
 	if (db_lost(db->errnum)) {
 		log_warn("database connection lost (%u): %s", db->errnum,

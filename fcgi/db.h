@@ -6,7 +6,8 @@
  * the program at launch instead of failing at the first request.
  *
  * Results: DB_OK (done / a row), DB_NONE (no row, or no row changed),
- * DB_CONFLICT (duplicate key 1062 or missing parent 1452: an expected
+ * DB_CONFLICT (duplicate key 1062, missing parent 1452 or a row still
+ * referenced 1451: an expected
  * outcome, answered 409), DB_ERR (a bug or a server error, answered 500),
  * DB_DOWN (the server is unreachable, answered 503 with Retry-After).
  *

@@ -207,6 +207,12 @@ resp_invalid(struct req *r, const char *detail, json_t *errors)
 }
 
 int
+resp_invalid_semantic(struct req *r, const char *detail, json_t *errors)
+{
+	return resp_problem_json(r, 422, "invalid", detail, errors, NULL);
+}
+
+int
 resp_unprocessable(struct req *r, const char *field, const char *code,
     const char *message)
 {

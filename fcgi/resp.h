@@ -58,6 +58,14 @@ int	 resp_problem_ext(struct req *r, int status, const char *code,
 int	 resp_invalid(struct req *r, const char *detail, json_t *errors);
 
 /*
+ * A 422 problem with "errors": [{field, code, message, ...}] (more members
+ * allowed, e.g. line and column): well-formed input that breaks a rule
+ * of the data (an unknown merge tag, a port that contradicts its TLS
+ * mode). Steals errors.
+ */
+int	 resp_invalid_semantic(struct req *r, const char *detail, json_t *errors);
+
+/*
  * A 422 problem about one field: errors = [{field, code, message}]. For
  * semantic checks the field table cannot do (a password on the
  * common-passwords list, an outdated policy version).

@@ -70,3 +70,15 @@ rest_delete_or_404(struct req *r, size_t stmt)
 		return resp_db(r, rc);
 	return resp_empty(r, 204);
 }
+
+int
+rest_list(struct req *r, size_t stmt, json_t *(*row)(struct db *))
+{
+	long		 limit;
+	uint64_t	 cursor;
+
+	if (req_page(r, &limit, &cursor) == -1)
+		return rest_bad_page(r);
+	return rest_paged(r, stmt, DB_ARGS(DB_INT(cursor > INT64_MAX ?
+	    INT64_MAX : cursor), DB_INT(limit + 1)), limit, row);
+}

@@ -29,6 +29,13 @@ int	rest_bad_page(struct req *r);
 int	rest_paged(struct req *r, size_t stmt, const struct db_arg *args,
 	    size_t nargs, long limit, json_t *(*row)(struct db *));
 
+/*
+ * GET of a whole collection paged by id: ?limit= and ?cursor= read (400
+ * when bad), then rest_paged() with stmt's two arguments, the cursor id
+ * and limit + 1 ("... WHERE id < ? ORDER BY id DESC LIMIT ?").
+ */
+int	rest_list(struct req *r, size_t stmt, json_t *(*row)(struct db *));
+
 /* Answers status with the row of stmt (one id argument) through row(). */
 int	rest_row_reply(struct req *r, int status, size_t stmt, uint64_t id,
 	    json_t *(*row)(struct db *));

@@ -110,3 +110,25 @@ GRANT SELECT (id, website, emails, email, name, city, category, postal_code),
       UPDATE (emails, email, email_key, email_kind, search_text, updated_at)
       ON my_prospect TO 'prospea_enricher'@'localhost';
 GRANT SELECT (id, value_hash) ON my_suppression TO 'prospea_enricher'@'localhost';
+
+-- prospea_campaigns: templates, call scripts, sending accounts (sealed
+-- secrets), campaigns, their steps, enrollments, messages and call tasks,
+-- all through the per-user views; reads the prospects it renders and
+-- enrolls, and the suppression list it honours.
+CREATE USER IF NOT EXISTS 'prospea_campaigns'@'localhost' IDENTIFIED VIA unix_socket;
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_campaigns'@'localhost';
+GRANT SELECT (id, user_id, token_hash, totp_verified, last_seen_at, expires_at, revoked_at),
+      UPDATE (last_seen_at)
+      ON session TO 'prospea_campaigns'@'localhost';
+GRANT SELECT (id, email, first_name, last_name, role, status, email_verified_at, totp_enabled_at)
+      ON user_account TO 'prospea_campaigns'@'localhost';
+GRANT SELECT (id, first_name, last_name, default_region) ON my_account TO 'prospea_campaigns'@'localhost';
+GRANT SELECT ON my_prospect TO 'prospea_campaigns'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON my_template TO 'prospea_campaigns'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON my_call_script TO 'prospea_campaigns'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON my_sending_account TO 'prospea_campaigns'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON my_campaign TO 'prospea_campaigns'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON my_campaign_step TO 'prospea_campaigns'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON my_enrollment TO 'prospea_campaigns'@'localhost';
+GRANT SELECT ON my_message TO 'prospea_campaigns'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON my_task TO 'prospea_campaigns'@'localhost';

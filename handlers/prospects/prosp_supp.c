@@ -116,13 +116,7 @@ supp_normalise_or_reply(struct req *r, enum supp_kind kind, const char *value,
 int
 supp_list(struct req *r)
 {
-	uint64_t	 cursor;
-	long		 limit;
-
-	if (req_page(r, &limit, &cursor) == -1)
-		return rest_bad_page(r);
-	return rest_paged(r, PS_SUPP_LIST, DB_ARGS(DB_INT(cursor > INT64_MAX ?
-	    INT64_MAX : cursor), DB_INT(limit + 1)), limit, supp_json);
+	return rest_list(r, PS_SUPP_LIST, supp_json);
 }
 
 int

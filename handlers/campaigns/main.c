@@ -1,0 +1,27 @@
+/*
+ * prospea-campaigns: the campaigns route group as a FastCGI program.
+ */
+#include "config.h"
+
+#include "app.h"
+#include "campaigns.h"
+#include "route.h"
+
+extern const struct route camp_routes[];
+
+int
+main(int argc, char *argv[])
+{
+	const struct db_table tables[] = { sess_table, camp_tmpl_table,
+	    camp_acct_table };
+	const struct app app = {
+		.name = "campaigns",
+		.db_user = "prospea_campaigns",
+		.routes = camp_routes,
+		.tables = tables,
+		.ntables = sizeof(tables) / sizeof(tables[0]),
+		.init = NULL,
+	};
+
+	return app_main(argc, argv, &app);
+}

@@ -1,0 +1,235 @@
+"""Templates, call scripts and sending accounts over HTTP (the campaigns
+group): merge tags checked at save time with their line and column, the
+preview rendered for a real prospect, SMS segments, call script sections,
+write-only secrets sealed at rest, and the sending-account test logging in
+for real to the stack's own SMTP and IMAP servers (README.md "Mail and SMS
+for campaigns")."""
+
+import unittest
+
+import prospea_test as t
+
+T = "/api/v1/templates"
+CS = "/api/v1/call-scripts"
+SA = "/api/v1/sending-accounts"
+
+
+def email_account(**over):
+    ports = t.stack_ports()
+    body = {"channel": "email", "name": "Boîte de Zoé", "from_name": "Zoé Martin",
+            "from_email": t.MAILBOX_USER, "smtp_host": "127.0.0.1",
+            "smtp_port": ports["SUBMIT_PORT"], "smtp_security": "starttls",
+            "smtp_username": t.MAILBOX_USER, "smtp_password": t.MAILBOX_PASSWORD,
+            "imap_host": "127.0.0.1", "imap_port": ports["IMAPS_PORT"], "imap_security": "tls",
+            "imap_username": t.MAILBOX_USER, "imap_password": t.MAILBOX_PASSWORD,
+            "daily_limit": 40}
+    body.update(over)
+    return body
+
+
+class Base(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.c, cls.email = t.logged_in(prefix="camp")
+
+
+class Templates(Base):
+    def test_crud_and_tag_errors(self):
+        r = self.c.call("POST", T, {"name": "Premier contact", "channel": "email",
+                                    "subject": "{{business_name}} à {{city}}",
+                                    "body": "Bonjour {{first_name|Madame, Monsieur}},\n"
+                                            "Votre {{category}} ({{custom.siret}})..."})
+        self.assertEqual(r.status, 201, r)
+        tpl = r.json
+        self.assertEqual(tpl["channel"], "email")
+        self.assertIsNone(tpl["body_html"])
+        self.assertEqual(self.c.call("GET", T + "/" + tpl["id"]).json, tpl)
+        self.assertIn(tpl["id"], [i["id"] for i in self.c.call("GET", T).json["items"]])
+        # Unknown and broken tags: 422 with field, code, line and column.
+        r = self.c.call("POST", T, {"name": "x", "channel": "email", "subject": "ok",
+                                    "body": "Bonjour\n  {{prenom}} et {{city"})
+        self.assertEqual(r.status, 422, r)
+        errs = {(e["field"], e["code"]): e for e in r.json["errors"]}
+        self.assertEqual(errs[("body", "unknown_tag")]["line"], 2)
+        self.assertEqual(errs[("body", "unknown_tag")]["column"], 3)
+        self.assertIn(("body", "unclosed_tag"), errs)
+        # E-mail needs a subject; SMS has none.
+        self.assertEqual(self.c.call("POST", T, {"name": "x", "channel": "email",
+                                                 "body": "b"}).status, 422)
+        self.assertEqual(self.c.call("POST", T, {"name": "x", "channel": "sms", "subject": "s",
+                                                 "body": "b"}).status, 422)
+        # PATCH keeps what it does not name, re-checks what it does.
+        r = self.c.call("PATCH", T + "/" + tpl["id"], {"body_html": "<p>{{city}}</p>"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["subject"], tpl["subject"])
+        self.assertEqual(r.json["body_html"], "<p>{{city}}</p>")
+        self.assertEqual(self.c.call("PATCH", T + "/" + tpl["id"],
+                                     {"subject": "{{nope}}"}).status, 422)
+        self.assertEqual(self.c.call("PATCH", T + "/" + tpl["id"],
+                                     {"channel": "sms"}).status, 422)
+        self.assertEqual(self.c.call("DELETE", T + "/" + tpl["id"]).status, 204)
+        self.assertEqual(self.c.call("GET", T + "/" + tpl["id"]).status, 404)
+
+    def test_sms_segments(self):
+        r = self.c.call("POST", T, {"name": "sms", "channel": "sms", "body": "a" * 160})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["sms"], {"encoding": "gsm7", "units": 160, "segments": 1})
+        r = self.c.call("POST", T, {"name": "sms", "channel": "sms", "body": "ç" * 71})
+        self.assertEqual(r.json["sms"], {"encoding": "ucs2", "units": 71, "segments": 2})
+
+    def test_preview_renders_for_a_prospect(self):
+        p = self.c.call("POST", "/api/v1/prospects", {
+            "name": "Boulangerie <L'Épi>", "city": "Lyon", "category": "Boulangerie",
+            "custom_fields": {"siret": "12345678900011", "first_name": "Luc"}}).json
+        tpl = self.c.call("POST", T, {
+            "name": "p", "channel": "email", "subject": "Pour {{business_name}}",
+            "body": "Bonjour {{first_name}}, {{custom.siret}} {{city}}",
+            "body_html": "<b>{{business_name}}</b>"}).json
+        r = self.c.call("POST", T + "/" + tpl["id"] + "/preview", {"prospect_id": p["id"]})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["body"], "Bonjour Luc, 12345678900011 Lyon")
+        self.assertEqual(r.json["body_html"], "<b>Boulangerie &lt;L&#39;Épi&gt;</b>")
+        self.assertEqual(r.json["subject"], "Pour Boulangerie <L'Épi>")
+        self.assertFalse(r.json["blocked"])
+        # Data that came with a line break can never start a header.
+        t.sql("UPDATE prospect SET name = 'Evil\r\nBcc: x@y.example' WHERE id = %s",
+              (int(p["id"]),))
+        r = self.c.call("POST", T + "/" + tpl["id"] + "/preview", {"prospect_id": p["id"]})
+        self.assertEqual(r.json["subject"], "Pour Evil  Bcc: x@y.example")
+        # A value missing without fallback blocks the step, naming the tag.
+        q = self.c.call("POST", "/api/v1/prospects", {"name": "Garage"}).json
+        r = self.c.call("POST", T + "/" + tpl["id"] + "/preview", {"prospect_id": q["id"]})
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.json["blocked"])
+        self.assertEqual(sorted(r.json["missing"]), ["city", "custom.siret", "first_name"])
+        self.assertIsNone(r.json["body"])
+        # Data holding tags is never expanded again.
+        z = self.c.call("POST", "/api/v1/prospects", {"name": "{{city}}", "city": "Nice",
+                                                      "custom_fields": {"siret": "1",
+                                                                        "first_name": "A"}}).json
+        r = self.c.call("POST", T + "/" + tpl["id"] + "/preview", {"prospect_id": z["id"]})
+        self.assertEqual(r.json["subject"], "Pour {{city}}")
+        # Another user's prospect or template: not found.
+        other, _ = t.logged_in(prefix="camp-other")
+        self.assertEqual(other.call("POST", T + "/" + tpl["id"] + "/preview",
+                                    {"prospect_id": p["id"]}).status, 404)
+        self.assertEqual(self.c.call("POST", T + "/" + tpl["id"] + "/preview",
+                                     {"prospect_id": other.call("POST", "/api/v1/prospects",
+                                                                {"name": "X"}).json["id"]}).status,
+                         422)
+
+
+class CallScripts(Base):
+    def test_sections(self):
+        r = self.c.call("POST", CS, {"name": "Appel", "sections": [
+            {"title": "Accroche", "body": "Bonjour, {{business_name}} ?"},
+            {"title": "Objection : pas le temps", "body": "Deux minutes, {{first_name|}}."}]})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual([s["title"] for s in r.json["sections"]],
+                         ["Accroche", "Objection : pas le temps"])
+        sid = r.json["id"]
+        r = self.c.call("POST", CS, {"name": "Court", "body": "Bonjour {{city}}"})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["sections"], [{"title": "", "body": "Bonjour {{city}}"}])
+        r = self.c.call("POST", CS, {"name": "x", "sections": [{"title": "a", "body": "{{bad}}"}]})
+        self.assertEqual(r.status, 422, r)
+        self.assertEqual(r.json["errors"][0]["field"], "sections[0].body")
+        self.assertEqual(self.c.call("POST", CS, {"name": "x", "sections": [{"nope": 1}]}).status,
+                         422)
+        r = self.c.call("PATCH", CS + "/" + sid, {"name": "Appel 2"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(len(r.json["sections"]), 2)
+        self.assertEqual(self.c.call("DELETE", CS + "/" + sid).status, 204)
+
+
+class SendingAccounts(Base):
+    def test_secrets_are_write_only_and_sealed(self):
+        r = self.c.call("POST", SA, email_account())
+        self.assertEqual(r.status, 201, r)
+        a = r.json
+        self.assertEqual(a["smtp_password"], "********")
+        self.assertEqual(a["imap_password"], "********")
+        self.assertNotIn("sms_api_key", a)
+        row = t.sql("SELECT smtp_password_ct, imap_password_ct FROM sending_account "
+                    "WHERE id = %s", (int(a["id"]),))[0]
+        for ct in row:
+            self.assertNotIn(t.MAILBOX_PASSWORD.encode(), bytes(ct))
+        # PATCH without a password keeps it; null on IMAP removes that side.
+        r = self.c.call("PATCH", SA + "/" + a["id"], {"name": "Renommée"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["smtp_password"], "********")
+        r = self.c.call("PATCH", SA + "/" + a["id"], {
+            "imap_host": None, "imap_port": None, "imap_security": None,
+            "imap_username": None, "imap_password": None})
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNone(r.json["imap_password"])
+        self.assertIsNone(r.json["imap_host"])
+        for log in ("campaigns.log", "nginx-access.log"):
+            with open(t.VAR + "/log/" + log, encoding="utf-8", errors="replace") as fh:
+                self.assertNotIn(t.MAILBOX_PASSWORD, fh.read())
+
+    def test_rules(self):
+        r = self.c.call("POST", SA, email_account(smtp_port=465, smtp_security="starttls"))
+        self.assertEqual(r.status, 422, r)
+        self.assertEqual(r.json["errors"][0]["code"], "port_mismatch")
+        r = self.c.call("POST", SA, email_account(smtp_security="none"))
+        self.assertEqual(r.status, 400, r)     # plaintext AUTH is not offered
+        self.assertEqual(r.json["errors"][0]["field"], "smtp_security")
+        body = email_account()
+        del body["imap_password"]
+        self.assertEqual(self.c.call("POST", SA, body).status, 422)
+        body = email_account()
+        del body["smtp_password"]
+        self.assertEqual(self.c.call("POST", SA, body).status, 422)
+        self.assertEqual(self.c.call("POST", SA, email_account(smtp_host="smtp://x")).status, 400)
+        r = self.c.call("POST", SA, {"channel": "sms", "name": "SMS", "sms_provider": "twilio",
+                                     "sms_api_key": "twilio-test-token", "sms_sender": "+33600000000"})
+        self.assertEqual(r.status, 422, r)     # Twilio needs the account SID
+        r = self.c.call("POST", SA, {"channel": "sms", "name": "SMS", "sms_provider": "brevo",
+                                     "sms_api_key": "xkeysib-test", "sms_sender": "Prospea"})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["sms_api_key"], "********")
+        self.assertNotIn("smtp_host", r.json)
+        self.assertEqual(self.c.call("PATCH", SA + "/" + r.json["id"],
+                                     {"channel": "email"}).status, 422)
+
+    def test_real_login(self):
+        a = self.c.call("POST", SA, email_account()).json
+        r = self.c.call("POST", SA + "/" + a["id"] + "/test")
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.json["ok"], r)
+        self.assertTrue(r.json["smtp"]["answer"].startswith("235"), r)
+        self.assertTrue(r.json["imap"]["ok"], r)
+        self.assertTrue(self.c.call("GET", SA + "/" + a["id"]).json["last_test"]["ok"])
+        # A wrong password: the server's own words, no secret.
+        r = self.c.call("PATCH", SA + "/" + a["id"], {"smtp_password": "faux mot de passe"})
+        r = self.c.call("POST", SA + "/" + a["id"] + "/test")
+        self.assertFalse(r.json["ok"], r)
+        self.assertEqual(r.json["smtp"]["code"], "auth", r)
+        self.assertNotIn("faux mot de passe", str(r.json))
+        # Implicit TLS spoken to the STARTTLS port fails fast, clearly.
+        ports = t.stack_ports()
+        b = self.c.call("POST", SA, email_account(smtp_port=ports["SUBMIT_PORT"],
+                                                  smtp_security="tls")).json
+        r = self.c.call("POST", SA + "/" + b["id"] + "/test")
+        self.assertEqual(r.status, 200, r)
+        self.assertFalse(r.json["smtp"]["ok"], r)
+        self.assertIn(r.json["smtp"]["code"], ("tls", "protocol", "connect"), r)
+
+
+class Isolation(Base):
+    def test_other_user_sees_nothing(self):
+        tpl = self.c.call("POST", T, {"name": "a", "channel": "sms", "body": "b"}).json
+        cs = self.c.call("POST", CS, {"name": "a", "body": "b"}).json
+        sa = self.c.call("POST", SA, email_account()).json
+        other, _ = t.logged_in(prefix="camp-iso")
+        for path in (T + "/" + tpl["id"], CS + "/" + cs["id"], SA + "/" + sa["id"]):
+            self.assertEqual(other.call("GET", path).status, 404, path)
+            self.assertEqual(other.call("PATCH", path, {"name": "x"}).status, 404, path)
+            self.assertEqual(other.call("DELETE", path).status, 404, path)
+        self.assertEqual(other.call("POST", SA + "/" + sa["id"] + "/test").status, 404)
+        self.assertEqual(other.call("GET", T).json["items"], [])
+
+
+if __name__ == "__main__":
+    t.main()
