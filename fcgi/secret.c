@@ -162,7 +162,8 @@ secret_subkey(unsigned char out[32], enum secret_purpose p)
 }
 
 void
-secret_lookup_hash(unsigned char out[32], const void *text, size_t len)
+secret_first_mac(unsigned char out[32], enum secret_purpose p,
+    const void *text, size_t len)
 {
 	unsigned char	 sub[32];
 	size_t		 i, first = 0;
@@ -172,9 +173,15 @@ secret_lookup_hash(unsigned char out[32], const void *text, size_t len)
 	for (i = 1; i < secret_nkeys; i++)
 		if (secret_ring[i].id < secret_ring[first].id)
 			first = i;
-	secret_derive(sub, &secret_ring[first], SECRET_LOOKUP);
+	secret_derive(sub, &secret_ring[first], p);
 	crypto_auth_hmacsha256(out, text, len, sub);
 	sodium_memzero(sub, sizeof(sub));
+}
+
+void
+secret_lookup_hash(unsigned char out[32], const void *text, size_t len)
+{
+	secret_first_mac(out, SECRET_LOOKUP, text, len);
 }
 
 /*

@@ -25,6 +25,7 @@ enum secret_purpose {
 	SECRET_AEAD = 1,	/* sealing values at rest */
 	SECRET_CSRF = 2,	/* CSRF tokens derived from session tokens */
 	SECRET_LOOKUP = 3,	/* keyed hashes looked up later (suppressions) */
+	SECRET_UNSUB = 4,	/* unsubscribe links in sent messages (unsub.h) */
 	SECRET_PURPOSE__MAX
 };
 
@@ -94,6 +95,16 @@ void	secret_token_hash(unsigned char out[32], const char *token, size_t len);
  * holds such hashes.
  */
 void	secret_lookup_hash(unsigned char out[32], const void *text, size_t len);
+
+/*
+ * HMAC-SHA-256 of len bytes at text into out, keyed with purpose's subkey
+ * of the *first* key of the ring, as secret_lookup_hash() (which is this
+ * with SECRET_LOOKUP): for values that must verify for as long as they
+ * live outside (a link in an e-mail sent years ago), whatever rotations
+ * happened since.
+ */
+void	secret_first_mac(unsigned char out[32], enum secret_purpose p,
+	    const void *text, size_t len);
 
 /*
  * Keyed MAC of text with the purpose's subkey (HMAC-SHA-512-256), written

@@ -22,6 +22,7 @@
 #include "unit.h"
 
 #include "secret.h"
+#include "unsub.h"
 
 #define HEX1	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define HEX2	"f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff"
@@ -469,6 +470,40 @@ test_secret_mac(void **state)
 	assert_string_not_equal(a, b);
 }
 
+/* Unsubscribe tokens: round trip, tampering, and life across rotations. */
+static void
+test_unsub_token(void **state)
+{
+	char		 tok[UNSUB_TOKEN_LEN + 1], bad[UNSUB_TOKEN_LEN + 1];
+	uint64_t	 ids[] = { 1, 42, 0x0102030405060708ULL, UINT64_MAX };
+	size_t		 i;
+
+	assert_int_equal(secret_init(keyfile("u1.key", "1:" HEX1 "\n")), 0);
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		unsub_token(tok, ids[i]);
+		assert_int_equal(strlen(tok), UNSUB_TOKEN_LEN);
+		assert_true(unsub_parse(tok) == ids[i]);
+	}
+	unsub_token(tok, 42);
+	/* Any changed character, a shorter or longer token: not ours. */
+	for (i = 0; i < UNSUB_TOKEN_LEN; i++) {
+		memcpy(bad, tok, sizeof(bad));
+		bad[i] = bad[i] == 'A' ? 'B' : 'A';
+		assert_true(unsub_parse(bad) == 0);
+	}
+	bad[UNSUB_TOKEN_LEN - 1] = '\0';
+	assert_true(unsub_parse(bad) == 0);
+	assert_true(unsub_parse("") == 0);
+	assert_true(unsub_parse("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!") == 0);
+	/* A new current key: the old link still works (first key kept). */
+	assert_int_equal(secret_init(keyfile("u2.key",
+	    "1:" HEX1 "\n2:" HEX2 "\n")), 0);
+	assert_true(unsub_parse(tok) == 42);
+	/* Another platform's key: nothing verifies. */
+	assert_int_equal(secret_init(keyfile("u3.key", "1:" HEX2 "\n")), 0);
+	assert_true(unsub_parse(tok) == 0);
+}
+
 int
 main(void)
 {
@@ -493,6 +528,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_secret_token_hash, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_secret_mac, setup, teardown),
+		cmocka_unit_test(test_unsub_token),
 	};
 
 	return cmocka_run_group_tests_name("secret", tests, NULL, group_teardown);
