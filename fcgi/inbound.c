@@ -24,6 +24,7 @@
 #define IB_PARTS_MAX	64		/* entities visited */
 #define IB_TEXTS_MAX	8		/* text parts searched in a bounce */
 #define IB_TEXT_MAX	(256 * 1024)	/* bytes of each searched */
+#define IB_HEADER_DECODE_MAX	4096	/* bytes of a Subject decoded */
 
 struct ib_field {
 	const char	*name;		/* in the input, nlen bytes */
@@ -589,13 +590,21 @@ ib_clean(char *out, size_t size, const char *s, size_t n)
  * it is.
  */
 static void
-ib_decode_header(char *out, size_t size, const char *v)
+ib_decode_header(char *out, size_t size, const char *value)
 {
 	struct ib_buf	 b = { NULL, 0, 0 };
-	const char	*p = v, *q, *cs, *enc, *txt, *end, *lit = v;
-	char		 charset[48], *dec;
+	const char	*p, *q, *cs, *enc, *txt, *end, *lit;
+	char		 charset[48], *dec, *v;
 	size_t		 n, csn;
 	int		 prev_word = 0;
+
+	/*
+	 * Enough for out: each searched "=?" costs a scan to its "?=", so a
+	 * megabyte of "=?" must not be searched whole.
+	 */
+	if ((v = strndup(value, IB_HEADER_DECODE_MAX)) == NULL)
+		abort();
+	p = lit = v;
 
 	while ((p = strstr(p, "=?")) != NULL) {
 		cs = p + 2;
@@ -637,6 +646,7 @@ ib_decode_header(char *out, size_t size, const char *v)
 	ib_to_utf8(&b, NULL, lit, strlen(lit));
 	ib_clean(out, size, b.p != NULL ? b.p : "", b.len);
 	free(b.p);
+	free(v);
 }
 
 /* ---- addresses and msg-ids --------------------------------------------- */
@@ -781,55 +791,40 @@ ib_ref_add(struct inbound *in, const char *id)
 		snprintf(in->refs[in->nrefs++], INBOUND_MSGID_MAX, "%s", id);
 }
 
-/* All the msg-ids of a field, in order, into an arena array. */
-static size_t
-ib_msgids(struct arena *a, const char *v, char (**ids)[INBOUND_MSGID_MAX])
-{
-	char		 id[INBOUND_MSGID_MAX];
-	const char	*s = v;
-	size_t		 n = 0, cap = 0;
-	char		(*arr)[INBOUND_MSGID_MAX] = NULL, (*na)[INBOUND_MSGID_MAX];
-	int		 bare;
-
-	*ids = NULL;
-	if (v == NULL)
-		return 0;
-	bare = strchr(v, '<') == NULL;
-	while (ib_next_msgid(&s, id, bare)) {
-		if (n == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			na = arena_alloc(a, cap * sizeof(*na));
-			if (n > 0)
-				memcpy(na, arr, n * sizeof(*na));
-			arr = na;
-		}
-		memcpy(arr[n++], id, sizeof(id));
-	}
-	*ids = arr;
-	return n;
-}
-
 /*
  * refs: In-Reply-To's ids, then References' newest first; when full, the
- * oldest Reference (the thread's root) takes the last place.
+ * oldest Reference (the thread's root) takes the last place. Only the
+ * first and the last INBOUND_REFS_MAX References are held while reading,
+ * however many there are.
  */
 static void
-ib_refs(struct arena *a, struct inbound *in, const struct ib_head *h)
+ib_refs(struct inbound *in, const struct ib_head *h)
 {
-	char	(*ids)[INBOUND_MSGID_MAX];
-	size_t	 n, i;
+	char		 ring[INBOUND_REFS_MAX][INBOUND_MSGID_MAX];
+	char		 id[INBOUND_MSGID_MAX], first[INBOUND_MSGID_MAX];
+	const char	*v, *s;
+	size_t		 n = 0, i, k;
+	int		 bare;
 
-	n = ib_msgids(a, ib_get(h, "In-Reply-To"), &ids);
-	for (i = 0; i < n; i++)
-		ib_ref_add(in, ids[i]);
-	n = ib_msgids(a, ib_get(h, "References"), &ids);
-	for (i = n; i > 1; i--) {
-		if (in->nrefs == INBOUND_REFS_MAX - 1)
-			break;
-		ib_ref_add(in, ids[i - 1]);
+	if ((v = ib_get(h, "In-Reply-To")) != NULL)
+		for (s = v, bare = strchr(v, '<') == NULL;
+		    ib_next_msgid(&s, id, bare);)
+			ib_ref_add(in, id);
+	if ((v = ib_get(h, "References")) == NULL)
+		return;
+	for (s = v, bare = strchr(v, '<') == NULL; ib_next_msgid(&s, id, bare);
+	    n++) {
+		if (n == 0)
+			memcpy(first, id, sizeof(id));
+		else
+			memcpy(ring[n % INBOUND_REFS_MAX], id, sizeof(id));
 	}
+	/* The newest first, down to the second; then the root. */
+	k = n > INBOUND_REFS_MAX ? INBOUND_REFS_MAX : n;
+	for (i = n; i > 1 && n - i < k - 1 && in->nrefs < INBOUND_REFS_MAX - 1; i--)
+		ib_ref_add(in, ring[(i - 1) % INBOUND_REFS_MAX]);
 	if (n > 0)
-		ib_ref_add(in, ids[0]);
+		ib_ref_add(in, first);
 }
 
 /* The first msg-id of v into out (INBOUND_MSGID_MAX bytes), or "". */
@@ -1218,8 +1213,9 @@ ib_text_recipient(struct inbound *in, struct ib_span t, const char *skip)
 			continue;
 		while (e > at + 1 && e[-1] == '.')
 			e--;
-		p = at + 1;
 		n = (size_t)(e - s);
+		/* Past a run too long to be an address: its '@'s are no better. */
+		p = n > EMAIL_MAX ? e : at + 1;
 		if (n < 3 || n > EMAIL_MAX)
 			continue;
 		memcpy(addr, s, n);
@@ -1478,7 +1474,7 @@ inbound_classify(struct inbound *in, const char *raw, size_t len)
 		arena_free(w.a);
 		return 0;
 	}
-	ib_refs(w.a, in, h);
+	ib_refs(in, h);
 	/*
 	 * List mail that refers to nothing is neither (RFC 2369, RFC 2919):
 	 * newsletters carry Precedence: bulk, X-Auto-Response-Suppress and

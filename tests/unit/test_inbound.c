@@ -305,6 +305,54 @@ test_deep_nesting(void **state)
 	free(msg);
 }
 
+/*
+ * Inputs of the largest size read, made of one pattern, that a careless
+ * parser turns quadratic (a rescan per "=?", per '@', per msg-id) or
+ * makes hold a copy per item. No timing here (bench/ is for figures),
+ * but a quadratic walk over 2 MiB would stall the suite for minutes.
+ */
+static void
+test_pathological(void **state)
+{
+	static const struct {
+		const char	*head;
+		const char	*unit;
+	} cases[] = {
+		{ "From: MAILER-DAEMON@x.example\r\n\r\n", "@" },
+		{ "From: MAILER-DAEMON@x.example\r\n\r\n", "a@" },
+		{ "From: MAILER-DAEMON@x.example\r\n\r\n", "550 5.5." },
+		{ "From: MAILER-DAEMON@x.example\r\n\r\n", "Message-ID: <\n" },
+		{ "Subject: ", "=?" },
+		{ "Subject: ", "=?a?q?" },
+		{ "From: a@b.example\r\nReferences: ", "a@b " },
+		{ "From: a@b.example\r\nIn-Reply-To: ", "<a@b>" },
+		{ "From: a@b.example\r\nReferences: ", "<(" },
+		{ "Content-Type: text/plain", ";a=\"x\"" },
+		{ "", "X: y\r\n" },
+		{ "Subject: a\r\n", " b\r\n" },
+		{ "Content-Type: multipart/mixed; boundary=b\r\n\r\n", "--b\r\n" },
+		{ "Content-Type: multipart/report; report-type=delivery-status; "
+		  "boundary=b\r\n\r\n--b\r\nContent-Type: message/delivery-status"
+		  "\r\n\r\n", "Action: failed\r\n\r\n" },
+	};
+	size_t		 n = INBOUND_INPUT_MAX, i, j, hl, ul;
+	char		*m;
+	struct inbound	 in;
+
+	if ((m = malloc(n)) == NULL)
+		abort();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hl = strlen(cases[i].head);
+		ul = strlen(cases[i].unit);
+		memcpy(m, cases[i].head, hl);
+		for (j = hl; j < n; j++)
+			m[j] = cases[i].unit[(j - hl) % ul];
+		inbound_classify(&in, m, n);
+		check_invariants(&in);
+	}
+	free(m);
+}
+
 static void
 test_kind_names(void **state)
 {
@@ -324,6 +372,7 @@ main(void)
 		cmocka_unit_test(test_huge_input),
 		cmocka_unit_test(test_not_a_message),
 		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_pathological),
 		cmocka_unit_test(test_kind_names),
 	};
 	int	 rc;
