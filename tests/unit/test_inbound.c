@@ -7,8 +7,9 @@
  * line ("name: value", every field, empty when not found), compared whole.
  * Then what directories do not show well: the same message with LF line
  * ends, References beyond INBOUND_REFS_MAX, input past INBOUND_INPUT_MAX,
- * an input without any header field, nesting past the depth limit, and
- * every output string NUL-terminated and valid UTF-8.
+ * an input without any header field, nesting past the depth limit,
+ * 2 MiB inputs of one pattern, a message built by mail_build_id() read
+ * back, and every output string NUL-terminated and valid UTF-8.
  */
 #include "config.h"
 
@@ -20,9 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "unit.h"
 
 #include "inbound.h"
+#include "mail.h"
 
 #include "../utf8_oracle.h"
 
@@ -353,6 +357,42 @@ test_pathological(void **state)
 	free(m);
 }
 
+/*
+ * The classifier reads what mail_build_id() writes: a follow-up step's
+ * Message-ID, encoded Subject and threading headers come back as built,
+ * so the worker's stored ids match the refs of the answers.
+ */
+static void
+test_reads_own_message(void **state)
+{
+	struct mail_msg	 m;
+	struct inbound	 in;
+	char		 id[MAIL_MSGID_MAX], *msg;
+
+	memset(&m, 0, sizeof(m));
+	m.from = "Marie Durand <marie@plomberie-durand.fr>";
+	m.to = "contact@boulangerie.example";
+	m.subject = "Relance : votre vitrine \xc3\xa0 Lyon, un devis gratuit pour "
+	    "l'\xc3\xa9t\xc3\xa9 \xe2\x80\x94 r\xc3\xa9ponse appr\xc3\xa9" "ci\xc3\xa9" "e";
+	m.text = "Bonjour,\nje reviens vers vous.\n";
+	m.html = "<p>Bonjour,</p>";
+	m.in_reply_to = "<step1@plomberie-durand.fr>";
+	m.references = "<step0@plomberie-durand.fr> <step1@plomberie-durand.fr>";
+	m.unsubscribe_url = "https://app.prospea.fr/u/tok";
+	msg = mail_build_id(&m, id, sizeof(id));
+	assert_non_null(msg);
+	assert_int_equal(inbound_classify(&in, msg, strlen(msg)), 0);
+	check_invariants(&in);
+	assert_int_equal(in.kind, INBOUND_REPLY);
+	assert_string_equal(in.message_id, id);
+	assert_string_equal(in.subject, m.subject);
+	assert_string_equal(in.from, "marie@plomberie-durand.fr");
+	assert_int_equal(in.nrefs, 2);
+	assert_string_equal(in.refs[0], "<step1@plomberie-durand.fr>");
+	assert_string_equal(in.refs[1], "<step0@plomberie-durand.fr>");
+	free(msg);
+}
+
 static void
 test_kind_names(void **state)
 {
@@ -373,10 +413,13 @@ main(void)
 		cmocka_unit_test(test_not_a_message),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_pathological),
+		cmocka_unit_test(test_reads_own_message),
 		cmocka_unit_test(test_kind_names),
 	};
 	int	 rc;
 
+	if (sodium_init() < 0)
+		return 1;
 	rc = cmocka_run_group_tests_name("inbound", tests, NULL, NULL);
 	return rc + run_cases();
 }
