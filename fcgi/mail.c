@@ -17,6 +17,11 @@
 #include "log.h"
 #include "mail.h"
 
+/* RFC 5322 section 2.1.1: a line MUST be at most 998 bytes before CRLF. */
+#define MAIL_LINE_MAX	998
+/* Where a header is folded when its parts allow (section 2.1.1 SHOULD). */
+#define MAIL_FOLD_AT	78
+
 /* A growing string; out of memory aborts. */
 struct mbuf {
 	char	*p;
@@ -98,6 +103,22 @@ mail_ascii(const char *s)
 	return 1;
 }
 
+/* The longest run of text without a space, in bytes. */
+static size_t
+mail_longest_word(const char *text)
+{
+	size_t	 n, max = 0;
+
+	while (*text != '\0') {
+		n = strcspn(text, " ");
+		if (n > max)
+			max = n;
+		text += n;
+		text += strspn(text, " ");
+	}
+	return max;
+}
+
 /* Folds printable ASCII at spaces so that lines stay within 78 characters. */
 static void
 mail_header_fold(struct mbuf *b, const char *text, size_t used)
@@ -121,17 +142,16 @@ mail_header_fold(struct mbuf *b, const char *text, size_t used)
 	mbuf_puts(b, p);
 }
 
-char *
-mail_header_encode(const char *text, size_t used)
+/*
+ * text as RFC 2047 "B" encoded-words appended to b, whose last line
+ * already holds used characters (see mail_header_encode()).
+ */
+static void
+mail_words(struct mbuf *b, const char *text, size_t used)
 {
-	struct mbuf	 b = { NULL, 0, 0 };
 	char		 enc[128];
 	size_t		 len = strlen(text), off = 0, n, max;
 
-	if (mail_ascii(text) && strstr(text, "=?") == NULL) {
-		mail_header_fold(&b, text, used);
-		return mbuf_take(&b);
-	}
 	while (off < len) {
 		/*
 		 * An encoded-word is 12 characters of wrapping plus 4 base64
@@ -150,14 +170,24 @@ mail_header_encode(const char *text, size_t used)
 		sodium_bin2base64(enc, sizeof(enc), (const unsigned char *)text + off,
 		    n, sodium_base64_VARIANT_ORIGINAL);
 		if (off > 0)
-			mbuf_puts(&b, "\r\n ");
-		mbuf_puts(&b, "=?UTF-8?B?");
-		mbuf_puts(&b, enc);
-		mbuf_puts(&b, "?=");
+			mbuf_puts(b, "\r\n ");
+		mbuf_puts(b, "=?UTF-8?B?");
+		mbuf_puts(b, enc);
+		mbuf_puts(b, "?=");
 		off += n;
 	}
-	if (b.p == NULL)
-		mbuf_puts(&b, "");
+}
+
+char *
+mail_header_encode(const char *text, size_t used)
+{
+	struct mbuf	 b = { NULL, 0, 0 };
+
+	if (mail_ascii(text) && strstr(text, "=?") == NULL &&
+	    mail_longest_word(text) + (used > 0 ? used : 1) <= MAIL_LINE_MAX)
+		mail_header_fold(&b, text, used);
+	else
+		mail_words(&b, text, used);
 	return mbuf_take(&b);
 }
 
@@ -215,7 +245,6 @@ mail_qp(const char *text)
 	return mbuf_take(&b);
 }
 
-/* The display-name part of "Name <addr>", encoded or quoted as needed. */
 /* Characters on the last line of b. */
 static size_t
 mail_line_len(const struct mbuf *b)
@@ -254,11 +283,10 @@ mail_from_header(struct mbuf *b, const char *from, const char *addr)
 	}
 	if ((name = strndup(from, n)) == NULL)
 		abort();
-	if (!mail_ascii(name) || strstr(name, "=?") != NULL) {
-		enc = mail_header_encode(name, mail_line_len(b));
-		mbuf_puts(b, enc);
-		free(enc);
-	} else if (strpbrk(name, "()<>[]:;@\\,.\"") != NULL) {
+	/* A name too long for one line is encoded too: words fold anywhere. */
+	if (!mail_ascii(name) || strstr(name, "=?") != NULL || n > 200)
+		mail_words(b, name, mail_line_len(b));
+	else if (strpbrk(name, "()<>[]:;@\\,.\"") != NULL) {
 		mbuf_puts(b, "\"");
 		for (enc = name; *enc != '\0'; enc++) {
 			if (*enc == '"' || *enc == '\\')
@@ -274,13 +302,244 @@ mail_from_header(struct mbuf *b, const char *from, const char *addr)
 	mbuf_puts(b, ">");
 }
 
+/* RFC 5322 section 3.2.3 atext, for dot-atom-text message-id left parts. */
+static int
+mail_atext(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* 1 if s is dot-atom-text (section 3.2.3) of 1 to max characters. */
+static int
+mail_dot_atom(const char *s, size_t max)
+{
+	size_t	 n = strlen(s), i;
+
+	if (n == 0 || n > max || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] == '.' ? s[i + 1] == '.' : !mail_atext((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* The longest msg-id accepted in In-Reply-To and References. */
+#define MAIL_MSGID_REF_MAX	250
+
+/*
+ * 1 if the n bytes at s are one msg-id as the worker stores them:
+ * "<left@right>" (RFC 5322 section 3.6.4) of printable ASCII, no blank,
+ * no other angle bracket, one '@' with text on both sides.
+ */
+static int
+mail_msgid_ok(const char *s, size_t n)
+{
+	const char	*at = NULL;
+	size_t		 i;
+
+	if (n < 5 || n > MAIL_MSGID_REF_MAX || s[0] != '<' || s[n - 1] != '>')
+		return 0;
+	for (i = 1; i + 1 < n; i++) {
+		if (s[i] <= ' ' || s[i] > '~' || s[i] == '<' || s[i] == '>')
+			return 0;
+		if (s[i] == '@') {
+			if (at != NULL)
+				return 0;
+			at = s + i;
+		}
+	}
+	return at != NULL && at > s + 1 && at < s + n - 2;
+}
+
+/*
+ * Writes name and the blank-separated msg-ids of list, folded between
+ * ids (RFC 5322 section 3.2.2). 0, or -1 if one is malformed or there is
+ * none.
+ */
+static int
+mail_msgid_header(struct mbuf *b, const char *name, const char *list)
+{
+	const char	*p = list;
+	size_t		 n, count = 0;
+
+	mbuf_puts(b, name);
+	mbuf_puts(b, ":");
+	for (;;) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			break;
+		n = strcspn(p, " \t");
+		if (!mail_msgid_ok(p, n))
+			return -1;
+		mbuf_puts(b, mail_line_len(b) + 1 + n > MAIL_FOLD_AT ? "\r\n " : " ");
+		mbuf_add(b, p, n);
+		p += n;
+		count++;
+	}
+	mbuf_puts(b, "\r\n");
+	return count > 0 ? 0 : -1;
+}
+
+/* 1 if url is an http(s) URL fit for List-Unsubscribe (see mail.h). */
+static int
+mail_unsub_url_ok(const char *url)
+{
+	const char	*p;
+
+	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+		return 0;
+	if (strlen(url) > 900 || url[strcspn(url, ":") + 3] == '\0')
+		return 0;
+	/* RFC 3986 section 2: unreserved, reserved and '%', less , < >. */
+	for (p = url; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~:/?#[]@!$&'()*+;=%",
+		    *p) != NULL))
+			return 0;
+	return 1;
+}
+
+/*
+ * List-Unsubscribe (RFC 2369 section 3.2) and, for an https URL,
+ * List-Unsubscribe-Post (RFC 8058 section 3.1). addr is already in
+ * A-labels; characters of it that RFC 6068 section 2 does not allow raw
+ * in a mailto URI are percent-encoded. Nothing when both are NULL.
+ */
+static void
+mail_unsub_headers(struct mbuf *b, const char *url, const char *addr)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct mbuf	  u = { NULL, 0, 0 };
+	char		  esc[4];
+	const char	 *p;
+
+	if (url == NULL && addr == NULL)
+		return;
+	mbuf_puts(b, "List-Unsubscribe:");
+	if (url != NULL) {
+		mbuf_puts(b, mail_line_len(b) + 3 + strlen(url) > MAIL_FOLD_AT ?
+		    "\r\n <" : " <");
+		mbuf_puts(b, url);
+		mbuf_puts(b, ">");
+	}
+	if (addr != NULL) {
+		mbuf_puts(&u, "<mailto:");
+		for (p = addr; *p != '\0'; p++) {
+			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || strchr("-._~!$'*+=@", *p) != NULL)
+				mbuf_add(&u, p, 1);
+			else {
+				esc[0] = '%';
+				esc[1] = hex[(unsigned char)*p >> 4];
+				esc[2] = hex[*p & 15];
+				mbuf_add(&u, esc, 3);
+			}
+		}
+		mbuf_puts(&u, "?subject=unsubscribe>");
+		if (url != NULL)
+			mbuf_puts(b, ",");
+		mbuf_puts(b, mail_line_len(b) + 1 + u.len > MAIL_FOLD_AT ?
+		    "\r\n " : " ");
+		mbuf_puts(b, u.p);
+		free(u.p);
+	}
+	mbuf_puts(b, "\r\n");
+	if (url != NULL && strncmp(url, "https://", 8) == 0)
+		mbuf_puts(b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+}
+
+/* 1 if tag is 1 to 128 of [A-Za-z0-9._-]. */
+static int
+mail_tag_ok(const char *tag)
+{
+	size_t	 n = strlen(tag);
+
+	return n > 0 && n <= 128 && strspn(tag, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+/* The content headers of one UTF-8 quoted-printable text part. */
+static void
+mail_part_headers(struct mbuf *b, const char *subtype)
+{
+	mbuf_puts(b, "Content-Type: text/");
+	mbuf_puts(b, subtype);
+	mbuf_puts(b, "; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n");
+}
+
+static void
+mail_qp_add(struct mbuf *b, const char *text)
+{
+	char	*s = mail_qp(text);
+
+	mbuf_puts(b, s);
+	free(s);
+}
+
+/*
+ * One part of a multipart body: delimiter, content headers, text. The
+ * text's last CRLF is its own line end; the CRLF after it belongs to the
+ * next delimiter (RFC 2046 section 5.1.1), so it is written here.
+ */
+static void
+mail_part(struct mbuf *b, const char *bound, const char *subtype,
+    const char *text)
+{
+	mbuf_puts(b, "--");
+	mbuf_puts(b, bound);
+	mbuf_puts(b, "\r\n");
+	mail_part_headers(b, subtype);
+	mbuf_puts(b, "\r\n");
+	mail_qp_add(b, text);
+	mbuf_puts(b, "\r\n");
+}
+
+/* 1 if every line of s ends in CRLF, without a bare CR or LF, within 998. */
+static int
+mail_lines_ok(const char *s)
+{
+	const char	*eol;
+
+	for (; *s != '\0'; s = eol + 2) {
+		eol = s + strcspn(s, "\r\n");
+		if (eol[0] != '\r' || eol[1] != '\n' || eol - s > MAIL_LINE_MAX)
+			return 0;
+	}
+	return 1;
+}
+
+/* The address of an optional field in A-labels, or "" when absent; -1: bad. */
+static int
+mail_opt_addr(char *out, size_t outlen, const char *addr)
+{
+	out[0] = '\0';
+	if (addr == NULL)
+		return 0;
+	if (!email_valid(addr) || email_ascii(out, outlen, addr) == -1)
+		return -1;
+	return 0;
+}
+
 char *
 mail_build(const struct mail_msg *m)
 {
+	return mail_build_id(m, NULL, 0);
+}
+
+char *
+mail_build_id(const struct mail_msg *m, char *msgid, size_t msgidlen)
+{
 	struct mbuf	 b = { NULL, 0, 0 };
 	char		 from[EMAIL_MAX + 1], to[EMAIL_MAX + 1], date[64], *s;
+	char		 reply[EMAIL_MAX + 1], unsub[EMAIL_MAX + 1], left[65];
+	char		 alabel[EMAIL_MAX + 1];
+	char		 bound[2 + 32 + 1], id[MAIL_MSGID_MAX];
+	unsigned char	 rnd[16];
 	const char	*dom;
-	time_t		 now = time(NULL);
+	time_t		 now = m->date != 0 ? m->date : time(NULL);
 	struct tm	 tm;
 	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
 	    "Fri", "Sat" };
@@ -289,12 +548,37 @@ mail_build(const struct mail_msg *m)
 
 	if (mail_has_crlf(m->from) || mail_has_crlf(m->to) ||
 	    mail_has_crlf(m->subject) || mail_has_crlf(m->reply_to) ||
-	    mail_has_crlf(m->msgid) || mail_addr(m->from, from, sizeof(from)) ||
-	    !email_valid(m->to) || (m->reply_to != NULL && !email_valid(m->reply_to)) ||
-	    email_ascii(to, sizeof(to), m->to) == -1)
+	    mail_has_crlf(m->msgid) || mail_has_crlf(m->unsubscribe_url) ||
+	    mail_has_crlf(m->unsubscribe_mailto) ||
+	    mail_has_crlf(m->in_reply_to) || mail_has_crlf(m->references) ||
+	    mail_has_crlf(m->tag) || m->text == NULL || m->subject == NULL)
 		return NULL;
+	if (m->from == NULL || m->to == NULL ||
+	    mail_addr(m->from, from, sizeof(from)) ||
+	    !email_valid(m->to) || email_ascii(to, sizeof(to), m->to) == -1 ||
+	    mail_opt_addr(reply, sizeof(reply), m->reply_to) == -1 ||
+	    mail_opt_addr(unsub, sizeof(unsub), m->unsubscribe_mailto) == -1 ||
+	    (m->msgid != NULL && !mail_dot_atom(m->msgid, sizeof(left) - 1)) ||
+	    (m->unsubscribe_url != NULL && !mail_unsub_url_ok(m->unsubscribe_url)) ||
+	    (m->tag != NULL && !mail_tag_ok(m->tag)))
+		return NULL;
+	/* A From domain in U-labels would put 8-bit bytes in the header. */
+	if (!mail_ascii(from)) {
+		if (email_ascii(alabel, sizeof(alabel), from) == -1)
+			return NULL;
+		memcpy(from, alabel, sizeof(from));
+	}
 	dom = strrchr(from, '@') + 1;
-	gmtime_r(&now, &tm);
+	if (m->msgid != NULL)
+		snprintf(left, sizeof(left), "%s", m->msgid);
+	else {
+		randombytes_buf(rnd, sizeof(rnd));
+		sodium_bin2hex(left, sizeof(left), rnd, sizeof(rnd));
+	}
+	snprintf(id, sizeof(id), "<%s@%s>", left, dom);
+	if (gmtime_r(&now, &tm) == NULL || tm.tm_year + 1900 > 9999 ||
+	    tm.tm_year + 1900 < 1900)
+		return NULL;
 	/* Not strftime: the names must be English whatever the locale. */
 	snprintf(date, sizeof(date), "%s, %02d %s %04d %02d:%02d:%02d +0000",
 	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
@@ -306,7 +590,7 @@ mail_build(const struct mail_msg *m)
 	mbuf_puts(&b, to);
 	if (m->reply_to != NULL) {
 		mbuf_puts(&b, "\r\nReply-To: ");
-		mbuf_puts(&b, m->reply_to);
+		mbuf_puts(&b, reply);
 	}
 	mbuf_puts(&b, "\r\nSubject: ");
 	s = mail_header_encode(m->subject, strlen("Subject: "));
@@ -314,19 +598,56 @@ mail_build(const struct mail_msg *m)
 	free(s);
 	mbuf_puts(&b, "\r\nDate: ");
 	mbuf_puts(&b, date);
-	mbuf_puts(&b, "\r\nMessage-ID: <");
-	mbuf_puts(&b, m->msgid);
-	mbuf_puts(&b, "@");
-	mbuf_puts(&b, dom);
-	mbuf_puts(&b, ">\r\nMIME-Version: 1.0\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: quoted-printable\r\n");
+	mbuf_puts(&b, "\r\nMessage-ID: ");
+	mbuf_puts(&b, id);
+	mbuf_puts(&b, "\r\n");
+	if ((m->in_reply_to != NULL &&
+	    (!mail_msgid_ok(m->in_reply_to, strlen(m->in_reply_to)) ||
+	    mail_msgid_header(&b, "In-Reply-To", m->in_reply_to) == -1)) ||
+	    (m->references != NULL &&
+	    mail_msgid_header(&b, "References", m->references) == -1)) {
+		free(b.p);
+		return NULL;
+	}
+	mail_unsub_headers(&b, m->unsubscribe_url,
+	    m->unsubscribe_mailto != NULL ? unsub : NULL);
+	if (m->tag != NULL) {
+		mbuf_puts(&b, "X-Prospea-Message: ");
+		mbuf_puts(&b, m->tag);
+		mbuf_puts(&b, "\r\n");
+	}
+	mbuf_puts(&b, "MIME-Version: 1.0\r\n");
+	if (m->html == NULL)
+		mail_part_headers(&b, "plain");
+	else {
+		randombytes_buf(rnd, sizeof(rnd));
+		bound[0] = '=';
+		bound[1] = '_';
+		sodium_bin2hex(bound + 2, sizeof(bound) - 2, rnd, sizeof(rnd));
+		mbuf_puts(&b, "Content-Type: multipart/alternative;\r\n"
+		    " boundary=\"");
+		mbuf_puts(&b, bound);
+		mbuf_puts(&b, "\"\r\n");
+	}
 	if (m->auto_submitted)
 		mbuf_puts(&b, "Auto-Submitted: auto-generated\r\n");
 	mbuf_puts(&b, "\r\n");
-	s = mail_qp(m->text);
-	mbuf_puts(&b, s);
-	free(s);
+	if (m->html == NULL)
+		mail_qp_add(&b, m->text);
+	else {
+		mail_part(&b, bound, "plain", m->text);
+		mail_part(&b, bound, "html", m->html);
+		mbuf_puts(&b, "--");
+		mbuf_puts(&b, bound);
+		mbuf_puts(&b, "--\r\n");
+	}
+	if (!mail_lines_ok(b.p)) {
+		log_err("mail_build: a line over %d bytes was made", MAIL_LINE_MAX);
+		free(b.p);
+		return NULL;
+	}
+	if (msgid != NULL && msgidlen > 0)
+		snprintf(msgid, msgidlen, "%s", id);
 	return mbuf_take(&b);
 }
 

@@ -8,17 +8,43 @@
 #define PROSPEA_MAIL_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "conf.h"
 
+/* Room for a whole Message-ID, "<left@domain>", and its NUL. */
+#define MAIL_MSGID_MAX	(1 + 64 + 1 + 253 + 1 + 1)
+
+/*
+ * One message. Strings are borrowed; NULL (or 0) leaves an optional part
+ * out. Every header value is one line: CR or LF anywhere is refused.
+ * Callers zero the struct first (memset or designated initialisers) so
+ * that fields added later stay off.
+ */
 struct mail_msg {
 	const char	*from;		/* "Display Name <addr>" or "addr" */
 	const char	*to;		/* addr */
 	const char	*reply_to;	/* addr, or NULL */
 	const char	*subject;	/* UTF-8, one line */
 	const char	*text;		/* UTF-8 plain text, LF or CRLF */
-	const char	*msgid;		/* unique left part of Message-ID */
+	const char	*msgid;		/* unique left part of Message-ID
+					   (RFC 5322 dot-atom-text, at most
+					   64 characters), or NULL: random */
 	int		 auto_submitted; /* adds Auto-Submitted: auto-generated (RFC 3834) */
+	/* Campaign mail. */
+	const char	*html;		/* UTF-8 HTML alternative of text, or
+					   NULL: text/plain alone */
+	const char	*unsubscribe_url; /* "https://host/u/TOKEN" (or http://
+					   for a local stack), or NULL */
+	const char	*unsubscribe_mailto; /* addr taking "unsubscribe"
+					   mail, or NULL */
+	const char	*in_reply_to;	/* "<id@host>" of the message answered
+					   (a follow-up step), or NULL */
+	const char	*references;	/* "<a@host> <b@host>": the thread,
+					   oldest first, or NULL */
+	const char	*tag;		/* X-Prospea-Message value: 1 to 128 of
+					   [A-Za-z0-9._-], or NULL */
+	time_t		 date;		/* Date header; 0: now */
 };
 
 /*
@@ -29,9 +55,38 @@ struct mail_msg {
  * The To header carries the address with an A-label domain (email_ascii()).
  * Returns an owned string (free()), or NULL if a header value holds CR or
  * LF or an address is malformed or needs SMTPUTF8 (header injection is
- * refused, not cleaned).
+ * refused, not cleaned). Same as mail_build_id(m, NULL, 0).
  */
 char	*mail_build(const struct mail_msg *m);
+
+/*
+ * mail_build() with the campaign parts, writing the Message-ID it used,
+ * "<left@domain>" in A-labels, to msgid (msgidlen bytes, MAIL_MSGID_MAX is
+ * enough; NULL: not wanted) so the caller can match replies and bounces
+ * to it. What each optional field adds:
+ * - html: the body becomes multipart/alternative (RFC 2046 section
+ *   5.1.4), text/plain then text/html, both UTF-8 quoted-printable. The
+ *   boundary is "=_" and 32 random hex digits (libsodium): "=_" never
+ *   occurs in quoted-printable text (RFC 2045 section 6.7 rule 1), so the
+ *   boundary cannot appear in a part (RFC 2046 section 5.1.1).
+ * - unsubscribe_url, unsubscribe_mailto: List-Unsubscribe with
+ *   <URL> and/or <mailto:addr?subject=unsubscribe> (RFC 2369 section
+ *   3.2), and List-Unsubscribe-Post: List-Unsubscribe=One-Click when the
+ *   URL is https (RFC 8058 section 3.1 requires one HTTPS URI). The URL
+ *   must be http(s), at most 900 bytes of RFC 3986 characters without
+ *   ',', '<', '>' (RFC 2369 section 2).
+ * - in_reply_to, references: In-Reply-To and References (RFC 5322
+ *   section 3.6.4), each msg-id "<left@right>" of printable ASCII without
+ *   blanks or angle brackets inside, at most 250 bytes; References is
+ *   folded between msg-ids.
+ * - tag: X-Prospea-Message, an id of the caller's.
+ * - date: a fixed Date instead of now.
+ * Every line ends in CRLF and holds at most 78 bytes, except a List-
+ * Unsubscribe or References line whose one URL or msg-id is longer (never
+ * over 998, RFC 5322 section 2.1.1). Returns an owned string, or NULL
+ * (msgid untouched) for any malformed field, as mail_build().
+ */
+char	*mail_build_id(const struct mail_msg *m, char *msgid, size_t msgidlen);
 
 /*
  * Splits "Name <addr>" (or a bare "addr") into its address, written to
@@ -42,8 +97,9 @@ int	 mail_addr(const char *from, char *addr, size_t addrlen);
 /*
  * A header value ready to follow "Name: ", whose used characters are
  * already on the first line. Printable ASCII is kept as is, folded at
- * spaces so lines stay within 78 characters (RFC 5322 section 2.1.1).
- * Anything else, or ASCII that would read as an encoded-word ("=?"), is
+ * spaces so lines stay within 78 characters (RFC 5322 section 2.1.1)
+ * where the words allow it. Anything else, ASCII that would read as an
+ * encoded-word ("=?"), or a word too long for the 998-byte limit, is
  * RFC 2047 section 4.1 "B"-encoded: words of at most 75 characters that
  * never split a UTF-8 sequence, each line at most 76 (RFC 2047 section 2),
  * joined by folding whitespace. Owned string.

@@ -13,6 +13,11 @@
  * Auto-Submitted when asked); display names are encoded or quoted as
  * needed; no line is longer than 78 characters (RFC 5322 section 2.1.1),
  * nor 76 where it holds encoded-words (RFC 2047 section 2). mail_addr().
+ * Campaign messages (mail_build_id()): read back strictly (see
+ * parse_strict() and split_parts()): multipart/alternative structure,
+ * List-Unsubscribe and One-Click, threading headers, the Message-ID
+ * returned, generated bodies, over-long header values, IDN senders, and
+ * every malformed optional field refused.
  */
 #include "config.h"
 
@@ -333,6 +338,28 @@ test_mail_qp_from_after_soft_break(void **state)
 	}
 }
 
+/*
+ * Fills text with up to maxfrags fragments picked by the generator at
+ * *seed (fragments of at most 80 bytes: text needs 80 * maxfrags + 1).
+ */
+static void
+gen_text(char *text, const char *const *frag, size_t nfrag, uint32_t maxfrags,
+    uint32_t *seed)
+{
+	size_t		 len = 0, i, n;
+	const char	*f;
+
+	*seed = *seed * 1103515245u + 12345u;
+	n = (*seed >> 16) % maxfrags;
+	for (i = 0; i < n; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		f = frag[(*seed >> 16) % nfrag];
+		memcpy(text + len, f, strlen(f));
+		len += strlen(f);
+	}
+	text[len] = '\0';
+}
+
 /* Generated texts: every rule holds and decoding gives the text back. */
 static void
 test_mail_qp_generated(void **state)
@@ -342,21 +369,13 @@ test_mail_qp_generated(void **state)
 		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "=3D", "-",
 		"supercalifragilisticexpialidocious", "  ", "?", "_",
 	};
-	char		 text[4096];
+	char		 text[16384];
 	uint32_t	 seed = 12345;
-	size_t		 i, len, nfrag = sizeof(frag) / sizeof(frag[0]);
+	size_t		 nfrag = sizeof(frag) / sizeof(frag[0]);
 	int		 round;
 
 	for (round = 0; round < 300; round++) {
-		len = 0;
-		seed = seed * 1103515245u + 12345u;
-		for (i = 0; i < (seed >> 16) % 200; i++) {
-			seed = seed * 1103515245u + 12345u;
-			const char *f = frag[(seed >> 16) % nfrag];
-			memcpy(text + len, f, strlen(f));
-			len += strlen(f);
-		}
-		text[len] = '\0';
+		gen_text(text, frag, nfrag, 200, &seed);
 		qp_round_trip(text);
 	}
 }
@@ -703,6 +722,577 @@ test_mail_build_refused(void **state)
 	free(msg);
 }
 
+/*
+ * Campaign messages (mail_build_id). The checks read the message back
+ * strictly: every line CRLF and at most 998 bytes (RFC 5322 section
+ * 2.1.1), headers at most 78 unless one URL or msg-id is longer, only
+ * 7-bit bytes, each header once, and the MIME structure by RFC 2046
+ * section 5.1.1: the boundary from Content-Type, a first delimiter line,
+ * two parts, a close delimiter, the boundary nowhere inside a part, each
+ * part's quoted-printable decoding equal to its input.
+ */
+static const struct mail_msg camp_msg = {
+	.from = "Marie Durand <marie@plomberie-durand.example>",
+	.to = "contact@boulangerie.example",
+	.reply_to = "marie.durand@plomberie-durand.example",
+	.subject = "Votre vitrine \xc3\xa0 Lyon",
+	.text = "Bonjour,\n\nJe me permets de vous \xc3\xa9" "crire.\n.\n..\n"
+	    ".fin\nFrom here\n--=_ not a boundary\n",
+	.html = "<p>Bonjour,</p>\n<p>Je me permets de vous \xc3\xa9" "crire.</p>\n"
+	    ".\n.<b>point</b>\n<a href=\"https://plomberie-durand.example/?a=1&b=2\">"
+	    "site</a>\n",
+	.unsubscribe_url = "https://app.prospea.example/u/"
+	    "q8J2n5Kx0m_Zt4VbW1cYp9Ls3RaEoDfGhIuJkLmNoP",
+	.unsubscribe_mailto = "unsubscribe@plomberie-durand.example",
+	.tag = "m-12345.s2",
+	.date = 1709629623,	/* Tue, 05 Mar 2024 09:07:03 +0000 */
+};
+
+/* The parts of a message read back: header block (unfolded values by name), body. */
+struct parsed {
+	char	*head;		/* header section, CRLFs kept */
+	char	*body;		/* after the empty line */
+};
+
+/*
+ * Checks every line of msg and splits it. Header lines longer than 78
+ * must be a List-Unsubscribe, References or In-Reply-To continuation
+ * holding one long item.
+ */
+static void
+parse_strict(const char *msg, struct parsed *out)
+{
+	const char	*p = msg, *eol, *sep;
+	size_t		 n;
+	int		 in_head = 1;
+
+	for (; *p != '\0'; p = eol + 2) {
+		eol = strstr(p, "\r\n");
+		if (eol == NULL)
+			fail_msg("last line without CRLF: %s", p);
+		n = (size_t)(eol - p);
+		if (memchr(p, '\n', n) != NULL || memchr(p, '\r', n) != NULL)
+			fail_msg("bare CR or LF in %.*s", (int)n, p);
+		if (n > 998)
+			fail_msg("line of %zu bytes (RFC 5322 2.1.1)", n);
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)p[i] > 126 || ((unsigned char)p[i] < 32 &&
+			    p[i] != '\t'))
+				fail_msg("byte 0x%02x in %.*s", (unsigned char)p[i],
+				    (int)n, p);
+		if (in_head && n == 0)
+			in_head = 0;
+		else if (in_head && n > 78 && (*p != ' ' ||
+		    memchr(p + 1, ' ', n - 1) != NULL))
+			fail_msg("header line of %zu: %.*s", n, (int)n, p);
+		else if (!in_head && n > 76)
+			fail_msg("body line of %zu: %.*s", n, (int)n, p);
+	}
+	sep = strstr(msg, "\r\n\r\n");
+	assert_non_null(sep);
+	out->head = strndup(msg, (size_t)(sep - msg) + 2);
+	out->body = strdup(sep + 4);
+	assert_non_null(out->head);
+	assert_non_null(out->body);
+}
+
+static void
+parsed_free(struct parsed *p)
+{
+	free(p->head);
+	free(p->body);
+}
+
+/*
+ * A header's value with the folding CRLFs removed (RFC 5322 section
+ * 2.2.3) and without leading blanks (a value may start on the next line).
+ */
+static char *
+unfolded(const char *head, const char *name)
+{
+	char	*v = header_get(head, name), *r, *w;
+
+	if (v == NULL)
+		return NULL;
+	for (r = v; *r == ' ' || *r == '\t' || *r == '\r' || *r == '\n'; r++)
+		continue;
+	for (w = v; *r != '\0'; r++)
+		if (*r != '\r' && *r != '\n')
+			*w++ = *r;
+	*w = '\0';
+	return v;
+}
+
+/* The unfolded value of name in head is want (NULL: no such header). */
+static void
+expect_header(const char *head, const char *name, const char *want)
+{
+	char	*v = unfolded(head, name);
+
+	if (want == NULL && v != NULL)
+		fail_msg("%s: %s, want none", name, v);
+	if (want != NULL && (v == NULL || strcmp(v, want) != 0))
+		fail_msg("%s: %s, want %s", name, v != NULL ? v : "(none)", want);
+	free(v);
+}
+
+/* A part of a multipart body: its header block and its content. */
+struct part {
+	char	*head;
+	char	*content;
+};
+
+/*
+ * Splits body at the delimiter lines of boundary (RFC 2046 section
+ * 5.1.1): the CRLF before a delimiter belongs to it. Checks the first
+ * line is a delimiter, that the close delimiter ends the body, and that
+ * the boundary appears nowhere else. Returns the number of parts.
+ */
+static size_t
+split_parts(const char *body, const char *boundary, struct part *parts,
+    size_t max)
+{
+	char		 delim[128], close[128];
+	const char	*p = body, *next, *sep;
+	size_t		 n = 0, dl;
+
+	snprintf(delim, sizeof(delim), "--%s\r\n", boundary);
+	snprintf(close, sizeof(close), "\r\n--%s--\r\n", boundary);
+	dl = strlen(delim);
+	assert_int_equal(strncmp(p, delim, dl), 0);
+	p += dl;
+	for (;;) {
+		char mid[140];
+		snprintf(mid, sizeof(mid), "\r\n%s", delim);
+		next = strstr(p, mid);
+		if (next == NULL) {
+			next = strstr(p, close);
+			assert_non_null(next);
+			assert_string_equal(next, close);
+		}
+		assert_true(n < max);
+		/* The boundary must not occur inside the part. */
+		if (contains(p, (size_t)(next - p), boundary))
+			fail_msg("boundary inside part %zu", n);
+		sep = strstr(p, "\r\n\r\n");
+		assert_non_null(sep);
+		assert_true(sep < next + 2);
+		parts[n].head = strndup(p, (size_t)(sep - p) + 2);
+		/* Content ends where the delimiter's CRLF starts. */
+		parts[n].content = sep + 4 <= next ?
+		    strndup(sep + 4, (size_t)(next - sep - 4)) : strdup("");
+		n++;
+		if (strncmp(next, close, strlen(close)) == 0)
+			break;
+		p = next + 2 + dl;
+	}
+	return n;
+}
+
+static void
+check_part(const struct part *pt, const char *type, const char *text)
+{
+	char	*v, *dec, *want, *content;
+
+	v = header_get(pt->head, "Content-Type");
+	assert_non_null(v);
+	if (strcmp(v, type) != 0)
+		fail_msg("Content-Type %s, want %s", v, type);
+	free(v);
+	v = header_get(pt->head, "Content-Transfer-Encoding");
+	assert_string_equal(v, "quoted-printable");
+	free(v);
+	/* The content keeps mail_qp()'s last CRLF: the text's own line end. */
+	content = pt->content;
+	dec = qp_check_decode(content);
+	want = crlf(text);
+	assert_string_equal(dec, want);
+	free(dec);
+	free(want);
+}
+
+static void
+test_mail_campaign_message(void **state)
+{
+	struct mail_msg	 m = camp_msg;
+	struct parsed	 pm;
+	struct part	 parts[4];
+	char		 id[MAIL_MSGID_MAX], *msg, *v, bound[80];
+	size_t		 n, i;
+
+	memset(id, 'x', sizeof(id));
+	msg = mail_build_id(&m, id, sizeof(id));
+	assert_non_null(msg);
+	parse_strict(msg, &pm);
+
+	/* Message-ID: returned, random left part, on the sender's domain. */
+	v = header_get(pm.head, "Message-ID");
+	assert_string_equal(v, id);
+	assert_int_equal(strlen(id), 1 + 32 + 1 + strlen("plomberie-durand.example") + 1);
+	assert_int_equal(strspn(id + 1, "0123456789abcdef"), 32);
+	assert_string_equal(id + 33, "@plomberie-durand.example>");
+	free(v);
+	expect_header(pm.head, "Date", "Tue, 05 Mar 2024 09:07:03 +0000");
+	expect_header(pm.head, "Reply-To", "marie.durand@plomberie-durand.example");
+	expect_header(pm.head, "List-Unsubscribe", "<https://app.prospea.example/u/"
+	    "q8J2n5Kx0m_Zt4VbW1cYp9Ls3RaEoDfGhIuJkLmNoP>, "
+	    "<mailto:unsubscribe@plomberie-durand.example?subject=unsubscribe>");
+	expect_header(pm.head, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+	expect_header(pm.head, "X-Prospea-Message", "m-12345.s2");
+	expect_header(pm.head, "In-Reply-To", NULL);
+	expect_header(pm.head, "References", NULL);
+	expect_header(pm.head, "Auto-Submitted", NULL);
+	expect_header(pm.head, "MIME-Version", "1.0");
+	expect_header(pm.head, "Content-Transfer-Encoding", NULL);
+
+	/* multipart/alternative; boundary="=_<32 hex>" */
+	v = unfolded(pm.head, "Content-Type");
+	assert_non_null(v);
+	assert_int_equal(sscanf(v, "multipart/alternative; boundary=\"%79[^\"]\"",
+	    bound), 1);
+	assert_int_equal(strlen(bound), 34);
+	assert_int_equal(strncmp(bound, "=_", 2), 0);
+	assert_int_equal(strspn(bound + 2, "0123456789abcdef"), 32);
+	free(v);
+	n = split_parts(pm.body, bound, parts, 4);
+	assert_int_equal(n, 2);
+	check_part(&parts[0], "text/plain; charset=utf-8", m.text);
+	check_part(&parts[1], "text/html; charset=utf-8", m.html);
+	for (i = 0; i < n; i++) {
+		free(parts[i].head);
+		free(parts[i].content);
+	}
+	parsed_free(&pm);
+
+	/* A second message: another Message-ID and another boundary. */
+	char id2[MAIL_MSGID_MAX], *msg2 = mail_build_id(&m, id2, sizeof(id2));
+	assert_non_null(msg2);
+	assert_string_not_equal(id2, id);
+	assert_null(strstr(msg2, bound));
+	free(msg2);
+	free(msg);
+}
+
+/* Without html the message is text/plain as for transactional mail. */
+static void
+test_mail_campaign_plain(void **state)
+{
+	struct mail_msg	 m = camp_msg;
+	struct parsed	 pm;
+	char		*msg, *v, *dec, *want;
+
+	m.html = NULL;
+	m.msgid = "c42.s1.7f3a";
+	msg = mail_build_id(&m, NULL, 0);
+	assert_non_null(msg);
+	parse_strict(msg, &pm);
+	v = header_get(pm.head, "Content-Type");
+	assert_string_equal(v, "text/plain; charset=utf-8");
+	free(v);
+	expect_header(pm.head, "Message-ID", "<c42.s1.7f3a@plomberie-durand.example>");
+	dec = qp_check_decode(pm.body);
+	want = crlf(m.text);
+	assert_string_equal(dec, want);
+	free(dec);
+	free(want);
+	parsed_free(&pm);
+	free(msg);
+}
+
+/* List-Unsubscribe: each URI alone; One-Click only with https (RFC 8058 3.1). */
+static void
+test_mail_campaign_unsubscribe(void **state)
+{
+	struct mail_msg	 m = camp_msg;
+	struct parsed	 pm;
+	char		*msg, *v;
+
+	m.unsubscribe_mailto = NULL;
+	m.unsubscribe_url = "http://127.0.0.1:8080/u/abc";
+	msg = mail_build(&m);
+	assert_non_null(msg);
+	parse_strict(msg, &pm);
+	expect_header(pm.head, "List-Unsubscribe", "<http://127.0.0.1:8080/u/abc>");
+	expect_header(pm.head, "List-Unsubscribe-Post", NULL);
+	parsed_free(&pm);
+	free(msg);
+
+	m.unsubscribe_url = NULL;
+	m.unsubscribe_mailto = "\"a b&c\"@soci\xc3\xa9t\xc3\xa9.fr";
+	msg = mail_build(&m);
+	assert_non_null(msg);
+	parse_strict(msg, &pm);
+	v = unfolded(pm.head, "List-Unsubscribe");
+	/* RFC 6068 section 2: percent-encoded; the domain in A-labels. */
+	assert_string_equal(v, "<mailto:%22a%20b%26c%22@xn--socit-esab.fr"
+	    "?subject=unsubscribe>");
+	free(v);
+	expect_header(pm.head, "List-Unsubscribe-Post", NULL);
+	parsed_free(&pm);
+	free(msg);
+
+	m.unsubscribe_mailto = NULL;
+	msg = mail_build(&m);
+	assert_non_null(msg);
+	expect_header(msg, "List-Unsubscribe", NULL);
+	expect_header(msg, "List-Unsubscribe-Post", NULL);
+	free(msg);
+
+	/* A URL near the limit stays on a line of its own, within 998. */
+	char url[901];
+	memcpy(url, "https://a.example/u/", 20);
+	memset(url + 20, 'k', sizeof(url) - 21);
+	url[900] = '\0';
+	m.unsubscribe_url = url;
+	m.unsubscribe_mailto = "u@a.example";
+	msg = mail_build(&m);
+	assert_non_null(msg);
+	parse_strict(msg, &pm);
+	v = unfolded(pm.head, "List-Unsubscribe");
+	assert_non_null(strstr(v, url));
+	free(v);
+	parsed_free(&pm);
+	free(msg);
+}
+
+/* A follow-up step: In-Reply-To and a long References folded between ids. */
+static void
+test_mail_campaign_thread(void **state)
+{
+	struct mail_msg	 m = camp_msg;
+	struct parsed	 pm;
+	char		 refs[2048], *msg, *v;
+	size_t		 i, len = 0;
+
+	for (i = 0; i < 12; i++)
+		len += (size_t)snprintf(refs + len, sizeof(refs) - len, "%s<%032zx"
+		    "@plomberie-durand.example>", i > 0 ? " " : "", i * 7919);
+	m.in_reply_to = "<00000000000000000000000000000055@plomberie-durand.example>";
+	m.references = refs;
+	msg = mail_build(&m);
+	assert_non_null(msg);
+	parse_strict(msg, &pm);
+	expect_header(pm.head, "In-Reply-To", m.in_reply_to);
+	expect_header(pm.head, "References", refs);
+	v = header_get(pm.head, "References");
+	assert_non_null(strstr(v, "\r\n "));	/* folded */
+	free(v);
+	parsed_free(&pm);
+	free(msg);
+
+	/* Blanks around and between ids are folding, not content. */
+	m.references = "  <a@b.example>\t <c@d.example> ";
+	m.in_reply_to = "<c@d.example>";
+	msg = mail_build(&m);
+	assert_non_null(msg);
+	expect_header(msg, "References", "<a@b.example> <c@d.example>");
+	free(msg);
+}
+
+/* Lines stay within the limits whatever the text: generated bodies. */
+static void
+test_mail_campaign_generated(void **state)
+{
+	static const char *const frag[] = {
+		"a", " ", "\n", "\r\n", ".", "..", "From ", "--", "=_", "=",
+		"\xc3\xa9", "\xf0\x9f\x98\x80", "<p>", "\t",
+		"https://example.fr/a/very/long/path/that/never/breaks/at/a/space",
+	};
+	struct mail_msg	 m = camp_msg;
+	struct parsed	 pm;
+	struct part	 parts[4];
+	char		 text[8192], html[8192], bound[80], *msg, *v;
+	uint32_t	 seed = 99;
+	size_t		 i, nfrag = sizeof(frag) / sizeof(frag[0]);
+	int		 round;
+
+	for (round = 0; round < 200; round++) {
+		gen_text(text, frag, nfrag, 100, &seed);
+		gen_text(html, frag, nfrag, 100, &seed);
+		m.text = text;
+		m.html = html;
+		msg = mail_build(&m);
+		assert_non_null(msg);
+		parse_strict(msg, &pm);
+		v = unfolded(pm.head, "Content-Type");
+		assert_int_equal(sscanf(v, "multipart/alternative; boundary=\"%79[^\"]\"",
+		    bound), 1);
+		free(v);
+		assert_int_equal(split_parts(pm.body, bound, parts, 4), 2);
+		check_part(&parts[0], "text/plain; charset=utf-8", text);
+		check_part(&parts[1], "text/html; charset=utf-8", html);
+		for (i = 0; i < 2; i++) {
+			free(parts[i].head);
+			free(parts[i].content);
+		}
+		parsed_free(&pm);
+		free(msg);
+	}
+}
+
+/* Header values that cannot fit 78 still fit 998: encoded or folded. */
+static void
+test_mail_campaign_long_headers(void **state)
+{
+	struct mail_msg	 m = camp_msg;
+	struct parsed	 pm;
+	char		 word[3001], name[600], from[700], *msg, *v, *dec;
+	size_t		 n;
+
+	memset(word, 'w', sizeof(word) - 1);
+	word[sizeof(word) - 1] = '\0';
+	m.subject = word;		/* one 3000-byte word */
+	memset(name, 'N', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	snprintf(from, sizeof(from), "%s <marie@plomberie-durand.example>", name);
+	m.from = from;
+	msg = mail_build(&m);
+	assert_non_null(msg);
+	parse_strict(msg, &pm);
+	v = header_get(pm.head, "Subject");
+	dec = decode_words(v, &n);
+	assert_string_equal(dec, word);
+	free(v);
+	free(dec);
+	v = header_get(pm.head, "From");
+	dec = decode_words(v, &n);
+	assert_string_equal(dec, from);
+	free(v);
+	free(dec);
+	parsed_free(&pm);
+	free(msg);
+	/* The same subject through the transactional entry point. */
+	m = base_msg;
+	m.subject = word;
+	msg = mail_build(&m);
+	assert_non_null(msg);
+	parse_strict(msg, &pm);
+	parsed_free(&pm);
+	free(msg);
+}
+
+/* An IDN sender domain: From and Message-ID in A-labels (7-bit headers). */
+static void
+test_mail_campaign_idn_sender(void **state)
+{
+	struct mail_msg	 m = camp_msg;
+	struct parsed	 pm;
+	char		 id[MAIL_MSGID_MAX], *msg, *v;
+
+	m.from = "\xc3\x89quipe <contact@soci\xc3\xa9t\xc3\xa9.fr>";
+	msg = mail_build_id(&m, id, sizeof(id));
+	assert_non_null(msg);
+	parse_strict(msg, &pm);
+	assert_non_null(strstr(id, "@xn--socit-esab.fr>"));
+	v = header_get(pm.head, "From");
+	assert_non_null(strstr(v, "<contact@xn--socit-esab.fr>"));
+	free(v);
+	parsed_free(&pm);
+	free(msg);
+}
+
+static void
+test_mail_campaign_refused(void **state)
+{
+	static const struct {
+		int		 field;	/* 0 url 1 mailto 2 in-reply-to 3 references
+					   4 tag 5 msgid 6 reply-to 7 date */
+		const char	*value;
+	} bad[] = {
+		{ 0, "https://a.example/u/x\r\nBcc: v@example.com" },
+		{ 0, "https://a.example/u/x\n" },
+		{ 0, "javascript:alert(1)" },
+		{ 0, "ftp://a.example/u/x" },
+		{ 0, "https://" },
+		{ 0, "https://a.example/u/x y" },
+		{ 0, "https://a.example/u/x,y" },
+		{ 0, "https://a.example/u/x>" },
+		{ 0, "https://a.example/u/\xc3\xa9" },
+		{ 0, "" },
+		{ 1, "u@a.example\r\nBcc: v@example.com" },
+		{ 1, "not an address" },
+		{ 1, "" },
+		{ 2, "<a@b.example>\r\nBcc: v@example.com" },
+		{ 2, "a@b.example" },
+		{ 2, "<a b@c.example>" },
+		{ 2, "<@b.example>" },
+		{ 2, "<a@>" },
+		{ 2, "<a@b@c>" },
+		{ 2, "<a@b.example> <c@d.example>" },
+		{ 2, "<a<b@c.example>" },
+		{ 2, "<a\xc3\xa9@b.example>" },
+		{ 2, "" },
+		{ 3, "<a@b.example>\n <c@d.example>" },
+		{ 3, "<a@b.example> junk" },
+		{ 3, "<a@b.example><c@d.example>" },
+		{ 3, "" },
+		{ 3, "   " },
+		{ 4, "has space" },
+		{ 4, "" },
+		{ 4, "a\r\nb" },
+		{ 4, "caf\xc3\xa9" },
+		{ 5, "a b" },
+		{ 5, "a..b" },
+		{ 5, ".a" },
+		{ 5, "a@b" },
+		{ 5, "" },
+		{ 5, "0123456789012345678901234567890123456789012345678901234567890123X" },
+		{ 6, "not an address" },
+		{ 7, NULL },
+	};
+	struct mail_msg	 m;
+	char		 id[MAIL_MSGID_MAX], url[902], tag[130], irt[300];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m = camp_msg;
+		switch (bad[i].field) {
+		case 0: m.unsubscribe_url = bad[i].value; break;
+		case 1: m.unsubscribe_mailto = bad[i].value; break;
+		case 2: m.in_reply_to = bad[i].value; break;
+		case 3: m.references = bad[i].value; break;
+		case 4: m.tag = bad[i].value; break;
+		case 5: m.msgid = bad[i].value; break;
+		case 6: m.reply_to = bad[i].value; break;
+		default: m.date = (time_t)400000000000LL; break;
+		}
+		strcpy(id, "untouched");
+		char *msg = mail_build_id(&m, id, sizeof(id));
+		if (msg != NULL)
+			fail_msg("built with field %d = \"%s\"", bad[i].field,
+			    bad[i].value != NULL ? bad[i].value : "(date)");
+		assert_string_equal(id, "untouched");
+	}
+	/* Lengths: a URL of 901 bytes, a tag of 129, a msg-id of 251. */
+	m = camp_msg;
+	memcpy(url, "https://a.example/u/", 20);
+	memset(url + 20, 'k', 901 - 20);
+	url[901] = '\0';
+	m.unsubscribe_url = url;
+	assert_null(mail_build(&m));
+	m = camp_msg;
+	memset(tag, 't', 129);
+	tag[129] = '\0';
+	m.tag = tag;
+	assert_null(mail_build(&m));
+	tag[128] = '\0';
+	char *ok = mail_build(&m);
+	assert_non_null(ok);
+	free(ok);
+	m = camp_msg;
+	irt[0] = '<';
+	memset(irt + 1, 'i', 250 - 11);
+	memcpy(irt + 250 - 10, "@b.example>", 12);
+	m.in_reply_to = irt;			/* 251 bytes */
+	assert_int_equal(strlen(irt), 251);
+	assert_null(mail_build(&m));
+	m.in_reply_to = irt + 1;
+	irt[1] = '<';				/* 250 bytes */
+	ok = mail_build(&m);
+	assert_non_null(ok);
+	free(ok);
+}
+
 static void
 test_mail_addr(void **state)
 {
@@ -754,6 +1344,14 @@ main(void)
 		cmocka_unit_test(test_mail_build_empty_display_name),
 		cmocka_unit_test(test_mail_build_refused),
 		cmocka_unit_test(test_mail_addr),
+		cmocka_unit_test(test_mail_campaign_message),
+		cmocka_unit_test(test_mail_campaign_plain),
+		cmocka_unit_test(test_mail_campaign_unsubscribe),
+		cmocka_unit_test(test_mail_campaign_thread),
+		cmocka_unit_test(test_mail_campaign_generated),
+		cmocka_unit_test(test_mail_campaign_long_headers),
+		cmocka_unit_test(test_mail_campaign_idn_sender),
+		cmocka_unit_test(test_mail_campaign_refused),
 	};
 
 	if (sodium_init() < 0)
