@@ -36,6 +36,8 @@ sources() {
 	csv)	echo fcgi/csvin.c fcgi/prospect.c fcgi/query.c fcgi/arena.c ;;
 	html)	echo fcgi/htmlmail.c fcgi/pnorm.c fcgi/email.c fcgi/query.c \
 		    fcgi/arena.c ;;
+	tmpl)	echo fcgi/tmpl.c fcgi/query.c fcgi/arena.c ;;
+	inbound) echo fcgi/inbound.c fcgi/email.c fcgi/query.c fcgi/arena.c ;;
 	*)	echo "build.sh: no target named $1" >&2; return 1 ;;
 	esac
 }
@@ -44,10 +46,12 @@ libs() {
 	field)	pkg-config --cflags --libs jansson ;;
 	csv)	pkg-config --cflags --libs jansson; echo -lcsv ;;
 	html)	pkg-config --cflags --libs gumbo libcurl libidn2 ;;
+	tmpl)	pkg-config --cflags --libs jansson ;;
+	inbound) pkg-config --cflags --libs libidn2 ;;
 	esac
 }
 
-targets=${*:-query cookie field csv html robots}
+targets=${*:-query cookie field csv html robots tmpl inbound}
 mkdir -p "$out"
 for name in $targets; do
 	srcs=$(sources "$name")
