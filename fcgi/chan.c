@@ -15,6 +15,8 @@
 #include <strings.h>
 
 #include "chan.h"
+#include "log.h"
+#include "netaddr.h"
 
 static const char *const chan_rc_names[CHAN__MAX] = {
 	[CHAN_OK] = "ok",
@@ -240,4 +242,28 @@ chan_curl_fail(CURL *h, CURLcode rc, const char *ebuf,
 	else
 		snprintf(err, errlen, "%s%s", why, hint);
 	return r;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION of chan_public_only(). */
+static curl_socket_t
+chan_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	enum netaddr_class	 cls;
+
+	(void)arg;
+	(void)purpose;
+	if ((cls = netaddr_classify(&addr->addr, addr->addrlen)) !=
+	    NETADDR_PUBLIC) {
+		log_info("refused to connect to a %s address",
+		    netaddr_class_names[cls]);
+		return CURL_SOCKET_BAD;
+	}
+	return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+void
+chan_public_only(CURL *h)
+{
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, chan_socket);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, NULL);
 }

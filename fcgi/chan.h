@@ -93,6 +93,16 @@ struct chan_trace {
  * or "": none), and the answer recorder t. Borrowed strings must outlive
  * the transfers.
  */
+/*
+ * Makes h refuse to connect to any address that is not public unicast
+ * (netaddr.h: loopback, private, link-local, CGNAT, reserved...), checked
+ * on the address libcurl is about to connect to, after DNS: the SSRF
+ * defence for servers a user names (their SMTP and IMAP hosts), which
+ * would otherwise let anyone probe the platform's internal network. A
+ * refused connection fails as CURLE_COULDNT_CONNECT.
+ */
+void		 chan_public_only(CURL *h);
+
 void		 chan_curl_setup(CURL *h, const char *protocols,
 		    enum smtp_security sec, const char *cafile, long timeout,
 		    const char *user, const char *password, struct chan_trace *t);

@@ -100,6 +100,7 @@ static const struct conf_key conf_keys[] = {
 	{ "enrich_connect_to", CT_OPT, S(enrich_connect_to), 0, "", 0, 0 },
 	{ "outreach_cafile", CT_OPT, S(outreach_cafile), 0, "", 0, 0 },
 	{ "outreach_timeout", CT_LONG, S(outreach_timeout), 0, "10", 1, 120 },
+	{ "outreach_allow_private", CT_LONG, S(outreach_allow_private), 0, "0", 0, 1 },
 	{ "sms_twilio_url", CT_URL, S(sms_twilio_url), 0, "https://api.twilio.com", 0, 0 },
 	{ "sms_brevo_url", CT_URL, S(sms_brevo_url), 0, "https://api.brevo.com", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }

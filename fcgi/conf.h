@@ -81,6 +81,7 @@ struct conf {
 	/* campaigns: the users' own mail servers and SMS providers */
 	char		*outreach_cafile;	/* "" = the system's CAs; tests: the stack's */
 	long		 outreach_timeout;	/* seconds: connect, TLS, each answer */
+	long		 outreach_allow_private; /* 1: users' servers may be loopback/private */
 	char		*sms_twilio_url;	/* Twilio REST base URL */
 	char		*sms_brevo_url;		/* Brevo API base URL */
 };

@@ -24,6 +24,7 @@ struct imapc_server {
 	const char		*password;
 	const char		*cafile;	/* NULL or "": the system's CAs */
 	long			 timeout;	/* seconds: connect + TLS + login, each answer */
+	int			 public_only;	/* public addresses only (chan_public_only) */
 };
 
 /* One message, as the server stores it. */

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "chan.h"
 #include "email.h"
 #include "log.h"
 #include "mail.h"
@@ -722,6 +723,8 @@ mail_send(struct mail_conn *c, const char *from_addr, const char *to_addr,
 		abort();
 	snprintf(env, sizeof(env), "<%s>", from_addr);
 	curl_easy_setopt(h, CURLOPT_URL, s->url);
+	if (s->public_only)
+		chan_public_only(h);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(h, CURLOPT_USE_SSL, s->security == SMTP_NONE ?
 	    (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);

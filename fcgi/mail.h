@@ -122,6 +122,8 @@ struct mail_server {
 	const char		*password;
 	const char		*cafile;	/* NULL or "": system CAs */
 	long			 timeout;	/* seconds */
+	int			 public_only;	/* a user's server: public addresses
+						   only (chan_public_only) */
 };
 
 enum mail_rc {

@@ -39,6 +39,8 @@ smtp_test_login(const struct mail_server *s, char *answer, size_t answerlen)
 	chan_curl_setup(h, "smtp,smtps", s->security, s->cafile, s->timeout,
 	    s->user, s->password, &t);
 	curl_easy_setopt(h, CURLOPT_URL, s->url);
+	if (s->public_only)
+		chan_public_only(h);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "NOOP");
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, s->timeout * 2);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, chan_buf_write);

@@ -292,6 +292,7 @@ main(int argc, char *argv[])
 		    conf.smtp_password_file, strerror(errno));
 		return 1;
 	}
+	memset(&srv, 0, sizeof(srv));
 	srv.url = conf.smtp_url;
 	srv.security = conf.smtp_security;
 	srv.user = conf.smtp_user;

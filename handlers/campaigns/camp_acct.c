@@ -584,6 +584,7 @@ camp_acct_test(struct req *r)
 		s.password = pw[0];
 		s.cafile = c->outreach_cafile;
 		s.timeout = c->outreach_timeout;
+		s.public_only = !c->outreach_allow_private;
 		rc = smtp_test_login(&s, answer, sizeof(answer));
 		json_object_set_new(o, "smtp", camp_acct_login_json(rc, answer));
 		if (json_is_string(json_object_get(acct, "imap_host"))) {
@@ -604,6 +605,7 @@ camp_acct_test(struct req *r)
 			is.password = pw[1];
 			is.cafile = c->outreach_cafile;
 			is.timeout = c->outreach_timeout;
+			is.public_only = !c->outreach_allow_private;
 			irc = imapc_test_login(&is, answer, sizeof(answer));
 			json_object_set_new(o, "imap", camp_acct_login_json(irc,
 			    answer));

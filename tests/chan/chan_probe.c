@@ -4,7 +4,10 @@
  * result as one JSON object, so that tests/e2e/test_channels.py can check
  * them against the real servers ./dev test starts. The password, token or
  * key comes from the environment (CHAN_SECRET), never from the command
- * line. Exit 0 when the call ran (whatever it returned), 2 on bad usage.
+ * line; CHAN_PUBLIC_ONLY=1 in the environment makes the mail and IMAP
+ * calls refuse non-public addresses, as for a user's server in
+ * production (chan_public_only()). Exit 0 when the call ran (whatever it
+ * returned), 2 on bad usage.
  *
  *   chan_probe sms twilio|brevo BASE_URL ACCOUNT SENDER TO BODY [marketing]
  *   chan_probe smtp-login URL starttls|tls|none USER CAFILE TIMEOUT
@@ -112,6 +115,8 @@ probe_server(int argc, char **argv, int need, struct mail_server *s)
 	s->password = probe_secret();
 	s->cafile = argv[4];
 	s->timeout = 10;
+	s->public_only = getenv("CHAN_PUBLIC_ONLY") != NULL &&
+	    strcmp(getenv("CHAN_PUBLIC_ONLY"), "1") == 0;
 	return 0;
 }
 
@@ -159,6 +164,7 @@ probe_imap(int argc, char **argv, int need, struct imapc_server *s)
 	s->security = m.security;
 	s->user = m.user;
 	s->password = m.password;
+	s->public_only = m.public_only;
 	s->cafile = m.cafile;
 	s->timeout = m.timeout;
 	return 0;

@@ -26,15 +26,17 @@ BREVO_KEY = "xkeysib-test"
 CA = os.path.join(t.VAR, "tls", "smtp.crt")
 
 
-def probe(*args, secret=t.MAILBOX_PASSWORD):
+def probe(*args, secret=t.MAILBOX_PASSWORD, public_only=False):
     """Runs chan_probe (built by make check next to this tree) with the
-    secret in its environment; returns (parsed JSON, seconds taken)."""
+    secret in its environment (and CHAN_PUBLIC_ONLY=1 when public_only);
+    returns (parsed JSON, seconds taken)."""
     exe = os.path.join(os.getcwd(), "tests", "chan", "chan_probe")
     if not os.path.exists(exe):
         exe = os.path.join(t.ROOT, "tests", "chan", "chan_probe")
     start = time.monotonic()
     p = subprocess.run([exe] + [str(a) for a in args], capture_output=True,
-                       env=dict(os.environ, CHAN_SECRET=secret), timeout=60)
+                       env=dict(os.environ, CHAN_SECRET=secret,
+                                CHAN_PUBLIC_ONLY="1" if public_only else "0"), timeout=60)
     took = time.monotonic() - start
     if p.returncode != 0:
         raise AssertionError("chan_probe %s: exit %d: %s" % (args, p.returncode, p.stderr))
@@ -339,6 +341,21 @@ class Smtp(unittest.TestCase):
         for url, sec in ((self.smtp, "starttls"), (self.smtps, "tls")):
             r, _ = self.login(url, sec)
             self.assertEqual(r, {"rc": "ok", "answer": "235 2.7.0 Authentication successful"})
+
+    def test_private_addresses_refused_in_production(self):
+        """A user's server on the loopback (or any private address) is never
+        reached when only public addresses are allowed, as in production:
+        no probing the platform's own network through a sending account."""
+        for cmd, url, sec in (("smtp-login", self.smtps, "tls"),
+                              ("imap-login", "imaps://127.0.0.1:%d" % t.stack_ports()["IMAPS_PORT"],
+                               "tls")):
+            r, _ = probe(cmd, url, sec, t.MAILBOX_USER, CA, 5, public_only=True)
+            self.assertEqual(r["rc"], "connect", r)
+            r, _ = probe(cmd, url, sec, t.MAILBOX_USER, CA, 5)
+            self.assertEqual(r["rc"], "ok", r)
+        r, _ = probe("smtp-send", self.smtps, "tls", t.MAILBOX_USER, CA, t.MAILBOX_USER,
+                     "x@exemple.fr", "s", public_only=True)
+        self.assertNotEqual(r["rc"], "sent", r)
 
     def test_bad_password(self):
         r, _ = self.login(self.smtp, "starttls", password="wrong")
