@@ -740,40 +740,20 @@ prosp_row_json(struct db *db)
 	return o;
 }
 
-/* The item of items whose "id" is id, or NULL (pages are small). */
-static json_t *
-prosp_item(json_t *items, const char *id)
-{
-	json_t	*o;
-	size_t	 i;
-
-	json_array_foreach(items, i, o)
-		if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0)
-			return o;
-	return NULL;
-}
-
 int
 prosp_rows_complete(struct db *db, json_t *items)
 {
-	json_t	*ids, *o;
+	json_t	*o;
 	char	*text;
-	size_t	 i;
 	int	 rc;
 
 	if (json_array_size(items) == 0)
 		return DB_OK;
-	ids = json_array();
-	json_array_foreach(items, i, o)
-		json_array_append_new(ids, json_integer(strtoll(json_string_value(
-		    json_object_get(o, "id")), NULL, 10)));
-	if ((text = json_dumps(ids, JSON_COMPACT)) == NULL)
-		abort();
-	json_decref(ids);
+	text = rest_ids_text(items);
 	if ((rc = db_query(db, PS_TAGS_OF, DB_ARGS(DB_TEXT(text)))) != DB_OK)
 		goto out;
 	while ((rc = db_next(db)) == DB_OK)
-		if ((o = prosp_item(items, db_str(db, 0))) != NULL)
+		if ((o = rest_item(items, db_str(db, 0))) != NULL)
 			json_array_append_new(json_object_get(o, "tags"),
 			    json_string(db_str(db, 1)));
 	if (rc != DB_NONE)
@@ -782,7 +762,7 @@ prosp_rows_complete(struct db *db, json_t *items)
 	    DB_OK)
 		goto out;
 	while ((rc = db_next(db)) == DB_OK)
-		if ((o = prosp_item(items, db_str(db, 0))) != NULL)
+		if ((o = rest_item(items, db_str(db, 0))) != NULL)
 			json_object_set_new(o, "notes_count",
 			    json_integer(db_int(db, 1)));
 	if (rc == DB_NONE)
