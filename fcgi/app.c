@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "db.h"
 #include "field.h"
+#include "form.h"
 #include "log.h"
 #include "req.h"
 #include "resp.h"
@@ -95,6 +96,22 @@ app_is_json(const char *ctype)
 	return strcasecmp(p, "utf-8") == 0;
 }
 
+/*
+ * Reads the body (at most max bytes): 0, or the status of the problem
+ * written (413, or 400 for a body shorter than its Content-Length).
+ */
+static int
+app_read_body_or_reply(struct req *r, size_t max)
+{
+	int	 rc;
+
+	if ((rc = req_read_body(r, max)) == 0)
+		return 0;
+	return resp_problem(r, rc, rc == 413 ? "too_large" : "incomplete_body",
+	    rc == 413 ? "The body is larger than this resource accepts." :
+	    "The body is shorter than its Content-Length.");
+}
+
 /* Runs one request through the pipeline; returns the status written. */
 static int
 app_dispatch(struct req *r, const struct app *app)
@@ -136,7 +153,8 @@ app_dispatch(struct req *r, const struct app *app)
 		    "This needs an administrator signed in with a second factor.");
 
 	if (r->method != M_GET && r->method != M_HEAD) {
-		if (r->origin != NULL && !conf_origin_allowed(r->conf, r->origin))
+		if (r->origin != NULL && !(rt->flags & ROUTE_FORM) &&
+		    !conf_origin_allowed(r->conf, r->origin))
 			return resp_problem(r, 403, "origin",
 			    "Requests from this origin are not allowed.");
 		if ((rt->flags & ROUTE_CSRF) && !sess_csrf_ok(r))
@@ -150,18 +168,28 @@ app_dispatch(struct req *r, const struct app *app)
 			    sizeof(json_t *) * (rt->nfields + 1));
 			return rt->fn(r);
 		}
+		max = rt->body_max != 0 ? rt->body_max : (size_t)r->conf->body_max;
+		if ((rt->flags & ROUTE_FORM) && r->has_length &&
+		    r->content_length > 0 && form_type(r->content_type) !=
+		    FORM_NONE) {
+			/* The handler parses it: no fields, all absent. */
+			if ((rc = app_read_body_or_reply(r, max)) != 0)
+				return rc;
+			r->body_form = 1;
+			r->vals = arena_alloc(r->arena,
+			    sizeof(json_t *) * (rt->nfields + 1));
+			return rt->fn(r);
+		}
 		if (r->has_length && r->content_length > 0 &&
 		    !app_is_json(r->content_type))
 			return resp_problem(r, 415, "unsupported_media_type",
 			    (rt->flags & ROUTE_CSV) ?
 			    "Send the body as text/csv or application/json." :
+			    (rt->flags & ROUTE_FORM) ?
+			    "Send the body as application/x-www-form-urlencoded or multipart/form-data." :
 			    "Send the body as application/json.");
-		max = rt->body_max != 0 ? rt->body_max : (size_t)r->conf->body_max;
-		if ((rc = req_read_body(r, max)) != 0)
-			return resp_problem(r, rc, rc == 413 ? "too_large" :
-			    "incomplete_body", rc == 413 ?
-			    "The body is larger than this resource accepts." :
-			    "The body is shorter than its Content-Length.");
+		if ((rc = app_read_body_or_reply(r, max)) != 0)
+			return rc;
 		r->vals = arena_alloc(r->arena, sizeof(json_t *) *
 		    (rt->nfields > 0 ? rt->nfields : 1));
 		switch (field_parse(&fr, r->vals, r->body, r->bodylen,

@@ -71,6 +71,7 @@ struct req {
 
 	char			*body;		/* NUL-terminated, bodylen bytes */
 	int			 body_stream;	/* text/csv on a ROUTE_CSV route: unread */
+	int			 body_form;	/* a form on a ROUTE_FORM route: in body */
 	size_t			 body_read;	/* bytes req_read_chunk() returned */
 	size_t			 bodylen;
 	json_t			*json;		/* owned parsed body, or NULL */

@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "db.h"
 #include "req.h"
@@ -81,4 +83,32 @@ rest_list(struct req *r, size_t stmt, json_t *(*row)(struct db *))
 		return rest_bad_page(r);
 	return rest_paged(r, stmt, DB_ARGS(DB_INT(cursor > INT64_MAX ?
 	    INT64_MAX : cursor), DB_INT(limit + 1)), limit, row);
+}
+
+char *
+rest_ids_text(json_t *items)
+{
+	json_t	*ids = json_array(), *o;
+	char	*s;
+	size_t	 i;
+
+	json_array_foreach(items, i, o)
+		json_array_append_new(ids, json_integer(strtoll(json_string_value(
+		    json_object_get(o, "id")), NULL, 10)));
+	if ((s = json_dumps(ids, JSON_COMPACT)) == NULL)
+		abort();
+	json_decref(ids);
+	return s;
+}
+
+json_t *
+rest_item(json_t *items, const char *id)
+{
+	json_t	*o;
+	size_t	 i;
+
+	json_array_foreach(items, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0)
+			return o;
+	return NULL;
 }

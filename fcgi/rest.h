@@ -40,6 +40,15 @@ int	rest_list(struct req *r, size_t stmt, json_t *(*row)(struct db *));
 int	rest_row_reply(struct req *r, int status, size_t stmt, uint64_t id,
 	    json_t *(*row)(struct db *));
 
+/*
+ * For completing a page of items (objects with an "id" string) from
+ * statements over all their ids at once: the ids as a JSON array text,
+ * [12,7,...] (owned: free()), for a JSON_TABLE; and the item of items
+ * whose id is id, or NULL (borrowed; pages are small).
+ */
+char	*rest_ids_text(json_t *items);
+json_t	*rest_item(json_t *items, const char *id);
+
 /* Runs stmt (one id argument) with path id 0: 204, or 404 when no row. */
 int	rest_delete_or_404(struct req *r, size_t stmt);
 

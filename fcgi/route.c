@@ -128,7 +128,8 @@ route_table_ok(const struct route *tbl)
 	for (r = tbl; r->pattern != NULL; r++) {
 		if (r->pattern[0] != '/' || r->fn == NULL || r->method >= M__MAX ||
 		    r->method == M_HEAD || ((r->flags & (ROUTE_ADMIN | ROUTE_CSRF)) &&
-		    !(r->flags & ROUTE_SESSION))) {
+		    !(r->flags & ROUTE_SESSION)) || ((r->flags & ROUTE_FORM) &&
+		    (r->flags & (ROUTE_SESSION | ROUTE_SESSION_OPT)))) {
 			log_err("route %s: malformed entry", r->pattern);
 			return 0;
 		}

@@ -28,6 +28,17 @@ enum route_flag {
 	 * req_read_chunk(), so a big upload never sits in memory whole.
 	 */
 	ROUTE_CSV = 1 << 4,
+	/*
+	 * An HTML form body (application/x-www-form-urlencoded or
+	 * multipart/form-data, form.h) is also accepted: the core reads it
+	 * whole into r->body (r->body_form set, no fields) for the handler
+	 * to give to form_parse(). For public routes only (no session, no
+	 * CSRF: route_table_ok() refuses the mix), whose authority is a
+	 * token in the path, such as the one-click unsubscribe of RFC 8058,
+	 * which mail clients POST from anywhere: the Origin check, a
+	 * defence of sessions, does not apply to them.
+	 */
+	ROUTE_FORM = 1 << 5,
 };
 
 struct route {

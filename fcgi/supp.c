@@ -28,6 +28,33 @@ supp_hash(unsigned char out[SUPP_HASH_LEN], enum supp_kind kind,
 	secret_lookup_hash(out, buf, (size_t)n);
 }
 
+size_t
+supp_hash_domain(unsigned char hashes[][SUPP_HASH_LEN], size_t n,
+    const char *d)
+{
+	int	 level;
+
+	for (level = 0; level < SUPP_LEVELS && d != NULL &&
+	    strchr(d, '.') != NULL; level++) {
+		supp_hash(hashes[n++], SUPP_DOMAIN, d);
+		d = strchr(d, '.') + 1;
+	}
+	return n;
+}
+
+const char *
+supp_email_domain(const char *key)
+{
+	const char	*d = strrchr(key, '@');
+
+	if (d == NULL)
+		return NULL;
+	d++;
+	if (strncmp(d, "www.", 4) == 0)
+		d += 4;
+	return d;
+}
+
 /* Length in bytes of the UTF-8 sequence that starts with byte c. */
 static size_t
 supp_u8len(unsigned char c)

@@ -36,6 +36,28 @@ void	supp_hash(unsigned char out[SUPP_HASH_LEN], enum supp_kind kind,
 	    const char *value);
 
 /*
+ * How many levels of a domain a check hashes: the domain and its parents
+ * that keep two labels or more, at most this many ("shop.lyon.dupont.fr",
+ * "lyon.dupont.fr", "dupont.fr"), so a suppressed "dupont.fr" covers
+ * "lyon.dupont.fr".
+ */
+#define SUPP_LEVELS	3
+
+/*
+ * The hashes of domain d (host form; NULL gives none) and its parents,
+ * SUPP_LEVELS at most, into hashes[n], hashes[n + 1]...; returns the new
+ * n. hashes needs room for SUPP_LEVELS more.
+ */
+size_t	supp_hash_domain(unsigned char hashes[][SUPP_HASH_LEN], size_t n,
+	    const char *d);
+
+/*
+ * The domain of an e-mail key (email_key()), without a leading "www.":
+ * borrowed from key; NULL when it has no "@".
+ */
+const char *supp_email_domain(const char *key);
+
+/*
  * A masked form of the value for people (out: SUPP_HINT_MAX + 1 bytes),
  * enough to recognise an entry, not to contact anyone: e-mails keep the
  * first character of the local part and the domain ("c…@epi-dor.example"),

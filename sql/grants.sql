@@ -114,7 +114,11 @@ GRANT SELECT (id, value_hash) ON my_suppression TO 'prospea_enricher'@'localhost
 -- prospea_campaigns: templates, call scripts, sending accounts (sealed
 -- secrets), campaigns, their steps, enrollments, messages and call tasks,
 -- all through the per-user views; reads the prospects it renders and
--- enrolls, and the suppression list it honours.
+-- enrolls (by the search filters, tags included) and the suppression list
+-- it honours; sets a prospect's status from a call's outcome; adds to the
+-- suppression list when a recipient unsubscribes. An unsubscribe link
+-- comes without a session: the handler learns whose message it names from
+-- five columns of the base table, then works as that user (camp_unsub.c).
 CREATE USER IF NOT EXISTS 'prospea_campaigns'@'localhost' IDENTIFIED VIA unix_socket;
 REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_campaigns'@'localhost';
 GRANT SELECT (id, user_id, token_hash, totp_verified, last_seen_at, expires_at, revoked_at),
@@ -123,12 +127,17 @@ GRANT SELECT (id, user_id, token_hash, totp_verified, last_seen_at, expires_at, 
 GRANT SELECT (id, email, first_name, last_name, role, status, email_verified_at, totp_enabled_at)
       ON user_account TO 'prospea_campaigns'@'localhost';
 GRANT SELECT (id, first_name, last_name, default_region) ON my_account TO 'prospea_campaigns'@'localhost';
-GRANT SELECT ON my_prospect TO 'prospea_campaigns'@'localhost';
+GRANT SELECT, UPDATE (status, updated_at) ON my_prospect TO 'prospea_campaigns'@'localhost';
+GRANT SELECT (prospect_id, tag) ON my_prospect_tag TO 'prospea_campaigns'@'localhost';
+GRANT SELECT (value_hash),
+      INSERT (user_id, kind, value_hash, hint, reason, created_at)
+      ON my_suppression TO 'prospea_campaigns'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON my_template TO 'prospea_campaigns'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON my_call_script TO 'prospea_campaigns'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON my_sending_account TO 'prospea_campaigns'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON my_campaign TO 'prospea_campaigns'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON my_campaign_step TO 'prospea_campaigns'@'localhost';
-GRANT SELECT, INSERT, UPDATE, DELETE ON my_enrollment TO 'prospea_campaigns'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON my_enrollment TO 'prospea_campaigns'@'localhost';
 GRANT SELECT ON my_message TO 'prospea_campaigns'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON my_task TO 'prospea_campaigns'@'localhost';
+GRANT SELECT (id, user_id, prospect_id, channel, to_addr) ON message TO 'prospea_campaigns'@'localhost';

@@ -225,14 +225,6 @@ struct camp_acct {
 	int		 clear[3];		/* JSON null given: remove */
 };
 
-static void
-camp_acct_error(json_t *errors, const char *field, const char *code,
-    const char *msg)
-{
-	json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field",
-	    field, "code", code, "message", msg));
-}
-
 /*
  * The rules of a whole account, after the body is merged over what is
  * stored (has[i]: secret i is set, stored or new): each channel's
@@ -256,7 +248,7 @@ camp_acct_check(const struct camp_acct *a, const int has[3])
 
 		for (i = 0; i < sizeof(req) / sizeof(req[0]); i++)
 			if (v[req[i]] == NULL)
-				camp_acct_error(errors, camp_acct_fields[req[i] ==
+				camp_error(errors, camp_acct_fields[req[i] ==
 				    AC_FROM_EMAIL ? SA_FROM_EMAIL : req[i] ==
 				    AC_SMTP_HOST ? SA_SMTP_HOST : req[i] ==
 				    AC_SMTP_PORT ? SA_SMTP_PORT : req[i] ==
@@ -264,14 +256,14 @@ camp_acct_check(const struct camp_acct *a, const int has[3])
 				    SA_SMTP_USERNAME].name, "required",
 				    "An e-mail account needs its sender address and SMTP server, user and password.");
 		if (!has[0])
-			camp_acct_error(errors, "smtp_password", "required",
+			camp_error(errors, "smtp_password", "required",
 			    "An e-mail account needs its SMTP password.");
 		if (v[AC_SMTP_PORT] != NULL && v[AC_SMTP_SECURITY] != NULL) {
 			port = strtol(v[AC_SMTP_PORT], NULL, 10);
 			if ((port == 465 && strcmp(v[AC_SMTP_SECURITY], "starttls") == 0) ||
 			    ((port == 587 || port == 25) &&
 			    strcmp(v[AC_SMTP_SECURITY], "tls") == 0))
-				camp_acct_error(errors, "smtp_security", "port_mismatch",
+				camp_error(errors, "smtp_security", "port_mismatch",
 				    port == 465 ? "Port 465 speaks TLS from the first byte: choose \"tls\"." :
 				    "Ports 587 and 25 start in clear and upgrade: choose \"starttls\".");
 		}
@@ -281,34 +273,34 @@ camp_acct_check(const struct camp_acct *a, const int has[3])
 		if (imap && (v[AC_IMAP_HOST] == NULL || v[AC_IMAP_PORT] == NULL ||
 		    v[AC_IMAP_SECURITY] == NULL || v[AC_IMAP_USERNAME] == NULL ||
 		    !has[1]))
-			camp_acct_error(errors, "imap_host", "incomplete",
+			camp_error(errors, "imap_host", "incomplete",
 			    "To read replies, give the IMAP host, port, security, user and password (or none of them).");
 		if (imap && v[AC_IMAP_PORT] != NULL && v[AC_IMAP_SECURITY] != NULL) {
 			port = strtol(v[AC_IMAP_PORT], NULL, 10);
 			if ((port == 993 && strcmp(v[AC_IMAP_SECURITY], "starttls") == 0) ||
 			    (port == 143 && strcmp(v[AC_IMAP_SECURITY], "tls") == 0))
-				camp_acct_error(errors, "imap_security", "port_mismatch",
+				camp_error(errors, "imap_security", "port_mismatch",
 				    port == 993 ? "Port 993 speaks TLS from the first byte: choose \"tls\"." :
 				    "Port 143 starts in clear and upgrades: choose \"starttls\".");
 		}
 	} else {
 		if (v[AC_SMS_PROVIDER] == NULL)
-			camp_acct_error(errors, "sms_provider", "required",
+			camp_error(errors, "sms_provider", "required",
 			    "An SMS account needs its provider: twilio or brevo.");
 		if (v[AC_SMS_SENDER] == NULL)
-			camp_acct_error(errors, "sms_sender", "required",
+			camp_error(errors, "sms_sender", "required",
 			    "An SMS account needs its sender (a number or a name).");
 		if (!has[2])
-			camp_acct_error(errors, "sms_api_key", "required",
+			camp_error(errors, "sms_api_key", "required",
 			    "An SMS account needs its API key (Twilio: the auth token).");
 		if (v[AC_SMS_PROVIDER] != NULL &&
 		    strcmp(v[AC_SMS_PROVIDER], "twilio") == 0 &&
 		    v[AC_SMS_ACCOUNT_SID] == NULL)
-			camp_acct_error(errors, "sms_account_sid", "required",
+			camp_error(errors, "sms_account_sid", "required",
 			    "Twilio needs the account SID (AC...).");
 	}
 	if ((v[AC_RAMP_START] == NULL) != (v[AC_RAMP_STEP] == NULL))
-		camp_acct_error(errors, "ramp_start", "incomplete",
+		camp_error(errors, "ramp_start", "incomplete",
 		    "A ramp-up needs both ramp_start and ramp_step.");
 	if (json_array_size(errors) == 0) {
 		json_decref(errors);

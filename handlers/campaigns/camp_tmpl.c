@@ -245,41 +245,57 @@ camp_template_delete(struct req *r)
 	return rest_delete_or_404(r, CT_TEMPLATE_DELETE);
 }
 
-int
-camp_values(struct req *r, uint64_t prospect_id, struct tmpl_values *v)
+void
+camp_values_row(struct req *r, struct db *db, size_t col,
+    struct tmpl_values *v)
 {
 	static const int	 cols[] = { TMPL_BUSINESS_NAME, TMPL_CATEGORY,
 	    TMPL_ADDRESS, TMPL_POSTAL_CODE, TMPL_CITY, TMPL_PHONE, TMPL_EMAIL,
 	    TMPL_WEBSITE };
 	const char		*s;
 	size_t			 i;
-	int			 rc;
 
-	memset(v, 0, sizeof(*v));
-	if ((rc = db_one(r->db, CT_PROSPECT_VALUES,
-	    DB_ARGS(DB_INT(prospect_id)))) != DB_OK)
-		return rc;
 	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		v->field[cols[i]] = db_null(r->db, i) ? NULL :
-		    arena_strdup(r->arena, db_str(r->db, i));
-	v->custom = db_null(r->db, 8) ? NULL : json_loads(db_str(r->db, 8), 0,
-	    NULL);
-	db_done(r->db);
+		v->field[cols[i]] = db_null(db, col + i) ? NULL :
+		    arena_strdup(r->arena, db_str(db, col + i));
+	v->custom = db_null(db, col + 8) ? NULL : json_loads(db_str(db,
+	    col + 8), 0, NULL);
 	/* The contact person, when an import brought one as custom fields. */
 	if ((s = json_string_value(json_object_get(v->custom, "first_name"))) != NULL)
 		v->field[TMPL_FIRST_NAME] = arena_strdup(r->arena, s);
 	if ((s = json_string_value(json_object_get(v->custom, "last_name"))) != NULL)
 		v->field[TMPL_LAST_NAME] = arena_strdup(r->arena, s);
+}
+
+int
+camp_values_sender(struct req *r, struct tmpl_values *v)
+{
+	int	 rc;
+
 	if ((rc = db_one(r->db, CT_SENDER_VALUES, DB_NOARGS)) == DB_OK) {
 		v->field[TMPL_SENDER_NAME] = arena_printf(r->arena, "%s %s",
 		    db_str(r->db, 0), db_str(r->db, 1));
 		db_done(r->db);
-	} else if (rc != DB_NONE) {
+	}
+	return rc == DB_NONE ? DB_OK : rc;
+}
+
+int
+camp_values(struct req *r, uint64_t prospect_id, struct tmpl_values *v)
+{
+	int	 rc;
+
+	memset(v, 0, sizeof(*v));
+	if ((rc = db_one(r->db, CT_PROSPECT_VALUES,
+	    DB_ARGS(DB_INT(prospect_id)))) != DB_OK)
+		return rc;
+	camp_values_row(r, r->db, 0, v);
+	db_done(r->db);
+	if ((rc = camp_values_sender(r, v)) != DB_OK) {
 		json_decref((json_t *)v->custom);
 		v->custom = NULL;
-		return rc;
 	}
-	return DB_OK;
+	return rc;
 }
 
 /*

@@ -6,12 +6,16 @@
  * Statement ids continue from table to table, in the order main.c lists
  * the tables: sess (core) -> camp_tmpl (templates, call scripts, preview)
  * -> camp_acct (sending accounts) -> camp (campaigns, steps, enrollment,
- * stats, tasks, unsubscribe). Each file owns its enum and its SQL table.
+ * stats, messages) -> camp_tasks (call tasks) -> camp_unsub (the
+ * recipients' unsubscribe links). Each file owns its enum and its SQL
+ * table. How a campaign runs, and what the handler and the sender each
+ * change, is docs/sequencing.md.
  */
 #ifndef PROSPEA_CAMPAIGNS_H
 #define PROSPEA_CAMPAIGNS_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -27,6 +31,9 @@ struct req;
 #define CAMP_SECTIONS_MAX	20	/* sections of a call script */
 #define CAMP_STEPS_MAX		20	/* steps of a campaign */
 #define CAMP_WAIT_MAX		60	/* sending days of one wait step */
+#define CAMP_TZ_MAX		64	/* bytes of an IANA zone name */
+#define CAMP_ENROLL_MAX		10000	/* prospects one enroll call takes */
+#define CAMP_NOTE_MAX		5000	/* code points of a call's note */
 
 /* -- camp_tmpl.c: templates, call scripts, rendering ---------------------- */
 
@@ -71,6 +78,22 @@ int	camp_values(struct req *r, uint64_t prospect_id, struct tmpl_values *v);
 json_t	*camp_script_render(const char *sections, const struct tmpl_values *v,
 	    json_t **missing);
 
+/*
+ * The prospect's merge-tag values from the current row of db, columns
+ * col to col + 8: name, category, address, postal_code, city, phone,
+ * email, website, custom_fields (as CT_PROSPECT_VALUES selects them),
+ * into v, whose other fields are left as they are. Strings go to the
+ * arena; v->custom is owned (json_decref() it), or NULL.
+ */
+void	camp_values_row(struct req *r, struct db *db, size_t col,
+	    struct tmpl_values *v);
+
+/*
+ * The sending user's values ({{sender_name}}) into v. DB_OK (DB_NONE
+ * counts as done: no value), or an error code.
+ */
+int	camp_values_sender(struct req *r, struct tmpl_values *v);
+
 /* -- camp_acct.c: sending accounts ---------------------------------------- */
 
 enum camp_acct_stmt {
@@ -97,6 +120,123 @@ enum {
 };
 extern const struct field camp_acct_fields[SA__MAX];
 
+/* -- camp.c: campaigns, steps, enrollment, stats, messages --------------- */
+
+enum camp_stmt {
+	CC_LIST = CA__MAX,
+	CC_GET,
+	CC_LOCK,		/* status and accounts, FOR UPDATE */
+	CC_INSERT,
+	CC_UPDATE,
+	CC_STATUS,		/* a state change (and started_at) */
+	CC_DELETE,
+	CC_STEPS_OF,		/* steps of a JSON array of campaign ids */
+	CC_COUNTS_OF,		/* enrollments by status, same */
+	CC_STEP_INSERT,
+	CC_STEP_UPDATE,
+	CC_STEP_TRIM,		/* steps from a position on */
+	CC_REACHED,		/* how far any enrollment went: history */
+	CC_COMPLETE_PAST,	/* active enrollments past the last step */
+	CC_TEMPLATE_CHANNEL,
+	CC_SCRIPT_ID,
+	CC_ACCOUNT_CHANNEL,
+	CC_ENROLL_IDS,		/* candidates: a JSON array of prospect ids */
+	CC_ENROLL_FILTER,	/* candidates: the search filters */
+	CC_SUPPRESSED_OF,	/* listed hashes of a JSON array of hex hashes */
+	CC_ENROLL_INSERT,
+	CC_STATS_ENROLLMENTS,
+	CC_STATS_MESSAGES,
+	CC_STATS_TASKS,
+	CC_MESSAGES,
+	CC_ENROLLMENTS,
+	CC_ENROLLMENT_LOCK,
+	CC_ENROLLMENT_STOP,
+	CC_TASKS_CANCEL,	/* open tasks of an enrollment */
+	CC__MAX
+};
+extern const struct db_table camp_table;
+
+enum {
+	CF_NAME, CF_SENDING_ACCOUNT_ID, CF_SMS_ACCOUNT_ID, CF_TIMEZONE,
+	CF_WINDOW, CF_DAILY_LIMIT, CF_GAP_SECONDS, CF_STOP_ON_REPLY,
+	CF_STOP_COMPANY_ON_REPLY, CF_STEPS, CF__MAX
+};
+extern const struct field camp_fields[CF__MAX];
+enum { CE_PROSPECT_IDS, CE_FILTER, CE__MAX };
+extern const struct field camp_enroll_fields[CE__MAX];
+
+/*
+ * Appends {field, code, message} (all copied) to errors, the "errors" of
+ * a 400 or 422 problem.
+ */
+void	camp_error(json_t *errors, const char *field, const char *code,
+	    const char *msg);
+
+/* -- camp_tasks.c: call tasks ----------------------------------------------- */
+
+enum camp_tasks_stmt {
+	CK_ZONES = CC__MAX,	/* the time zones of the user's campaigns */
+	CK_LIST_OPEN,
+	CK_LIST_DONE,
+	CK_LOCK,		/* a task, FOR UPDATE */
+	CK_CLOSE,
+	CK_ENROLLMENT_LOCK,
+	CK_CAMPAIGN,		/* its clock and its number of steps */
+	CK_STEP_AT,
+	CK_ADVANCE,
+	CK_FINISH,		/* completed or stopped */
+	CK_PROSPECT_STATUS,
+	CK_CALLBACK,
+	CK_GET,			/* the answer of an outcome */
+	CK__MAX
+};
+extern const struct db_table camp_tasks_table;
+
+enum { CO_OUTCOME, CO_NOTE, CO_STOP, CO_CALLBACK_AT, CO__MAX };
+extern const struct field camp_outcome_fields[CO__MAX];
+
+/* -- camp_unsub.c: unsubscribe links ---------------------------------------- */
+
+enum camp_unsub_stmt {
+	CU_MESSAGE = CK__MAX,	/* the base table: there is no session */
+	CU_SUPPRESS,
+	CU_STOP,
+	CU_CANCEL,
+	CU__MAX
+};
+extern const struct db_table camp_unsub_table;
+
+/* -- camp_tz.c: a campaign's clock ------------------------------------------ */
+
+/*
+ * 1 if tz names a zone of the system's tz database: 1 to CAMP_TZ_MAX
+ * bytes of [A-Za-z0-9_+/-], no "..", "//" or leading "/" or ".", naming a
+ * TZif file (RFC 8536) under /usr/share/zoneinfo ("Europe/Paris").
+ */
+int		 camp_tz_valid(const char *tz);
+
+/*
+ * The days of a window_days SET value ("mon,tue,wed") as bits by
+ * struct tm's tm_wday (bit 0 Sunday ... bit 6 Saturday).
+ */
+unsigned int	 camp_tz_days_mask(const char *set);
+
+/* The bounds of the local day of now in tz: [*start, *end). */
+void		 camp_tz_day(const char *tz, time_t now, time_t *start,
+		    time_t *end);
+
+/*
+ * The window opening (minute of the local day, 0..1439) on the nth
+ * sending day (days: camp_tz_days_mask()) after the local day of now in
+ * tz, nth >= 1: a wait of nth days or, with 1, a callback's default
+ * (docs/sequencing.md). now itself when days is empty or nth < 1.
+ */
+time_t		 camp_tz_opening(const char *tz, time_t now, unsigned int days,
+		    int minute, int nth);
+
+/* The instant of a local time in tz (tm_isdst ignored). 0, or -1. */
+int		 camp_tz_local(const char *tz, const struct tm *local, time_t *out);
+
 /* Route handlers, by file. */
 /* camp_tmpl.c */
 int	camp_template_list(struct req *);
@@ -117,5 +257,26 @@ int	camp_acct_read(struct req *);
 int	camp_acct_update(struct req *);
 int	camp_acct_delete(struct req *);
 int	camp_acct_test(struct req *);
+/* camp.c */
+int	camp_list(struct req *);
+int	camp_create(struct req *);
+int	camp_read(struct req *);
+int	camp_update(struct req *);
+int	camp_delete(struct req *);
+int	camp_start(struct req *);
+int	camp_pause(struct req *);
+int	camp_resume(struct req *);
+int	camp_archive(struct req *);
+int	camp_enroll(struct req *);
+int	camp_stats(struct req *);
+int	camp_messages(struct req *);
+int	camp_enrollments(struct req *);
+int	camp_enrollment_remove(struct req *);
+/* camp_tasks.c */
+int	camp_task_list(struct req *);
+int	camp_task_outcome(struct req *);
+/* camp_unsub.c */
+int	camp_unsub_page(struct req *);
+int	camp_unsub_post(struct req *);
 
 #endif

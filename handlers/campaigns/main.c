@@ -13,7 +13,7 @@ int
 main(int argc, char *argv[])
 {
 	const struct db_table tables[] = { sess_table, camp_tmpl_table,
-	    camp_acct_table };
+	    camp_acct_table, camp_table, camp_tasks_table, camp_unsub_table };
 	const struct app app = {
 		.name = "campaigns",
 		.db_user = "prospea_campaigns",

@@ -27,7 +27,7 @@
 /*
  * SQL fragments the statements below share, spelled once. A prospect row
  * is PROSP_COLS (enum prosp_col); a search is PROSP_SEARCH_SQL (the
- * session's user then 19 filter arguments, see prosp_search_query()) then
+ * filters of prospect.h, shared with the campaigns group) then
  * one keyset clause per sort:
  * rows after the cursor (sort value, id), NULL sort values last, then
  * LIMIT. Timestamps leave as ISO 8601 UTC (the session's time zone is
@@ -42,20 +42,7 @@
 	"p.quality_flags, p.source, p.import_id, " ISO("p.collected_at") ", " \
 	ISO("p.last_contact_at") ", " ISO("p.last_prospect_contact_at") ", " \
 	ISO("p.created_at") ", " ISO("p.updated_at")
-#define PROSP_SEARCH_SQL \
-	" FROM my_prospect p" \
-	" WHERE p.user_id = ?" \
-	" AND (? IS NULL OR EXISTS (SELECT 1 FROM my_prospect_tag t" \
-	" WHERE t.prospect_id = p.id AND t.tag = ?))" \
-	" AND (? IS NULL OR p.search_text LIKE ?)" \
-	" AND (? IS NULL OR p.status = ?)" \
-	" AND (? IS NULL OR p.city = ?)" \
-	" AND (? IS NULL OR p.postal_code = ?)" \
-	" AND (? IS NULL OR p.category = ?)" \
-	" AND (? IS NULL OR (p.email IS NOT NULL) = ?)" \
-	" AND (? IS NULL OR (p.phone_e164 IS NOT NULL) = ?)" \
-	" AND (? IS NULL OR p.source = ?" \
-	" OR (? = 'import' AND p.source LIKE 'import:%'))"
+#define PROSP_SEARCH_SQL " FROM my_prospect p" PROSPECT_FILTER_SQL
 #define KEYSET_WHERE(K, CMP) \
 	" AND (? IS NULL" \
 	" OR (? = 0 AND (" K " IS NULL OR " K " " CMP " ?" \
@@ -389,12 +376,12 @@ struct prosp_filter_def {
 };
 
 static const struct prosp_filter_def prosp_filters[] = {
-	{ "status", 32, offsetof(struct prosp_search, status) },
-	{ "tag", PROSP_TAG_MAX, offsetof(struct prosp_search, tag) },
-	{ "city", 120, offsetof(struct prosp_search, city) },
-	{ "postal_code", 16, offsetof(struct prosp_search, postal_code) },
-	{ "category", 160, offsetof(struct prosp_search, category) },
-	{ "source", 300, offsetof(struct prosp_search, source) },
+	{ "status", 32, offsetof(struct prosp_search, f.status) },
+	{ "tag", PROSP_TAG_MAX, offsetof(struct prosp_search, f.tag) },
+	{ "city", 120, offsetof(struct prosp_search, f.city) },
+	{ "postal_code", 16, offsetof(struct prosp_search, f.postal_code) },
+	{ "category", 160, offsetof(struct prosp_search, f.category) },
+	{ "source", 300, offsetof(struct prosp_search, f.source) },
 };
 #define PROSP_NFILTERS	(sizeof(prosp_filters) / sizeof(prosp_filters[0]))
 #define PROSP_Q_MAX	200	/* code points of ?q= */
@@ -405,30 +392,6 @@ prosp_search_error(json_t *errors, const char *field, const char *code,
 {
 	json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field",
 	    field, "code", code, "message", msg));
-}
-
-/*
- * "%q%" for LIKE, in the arena: the words folded as the search_text
- * column is (pnorm_search_text(), sql/migrations/0003), so a byte-wise
- * match ignores case, accents, ligatures and punctuation ("coeur" finds
- * "Cœur", "saint etienne" finds "Saint-Étienne"). The fold leaves no
- * "%" or "_", so nothing needs escaping. Words with no letter or digit
- * ("%", "--") find nothing: the pattern is then a lone space, which no
- * folded text equals.
- */
-static const char *
-prosp_like(struct arena *a, const char *q)
-{
-	size_t	 len = strlen(q) * 2 + 3;	/* ß → ss, & → et */
-	char	*out = arena_alloc(a, len);
-
-	out[0] = '%';
-	len = 1 + pnorm_fold(out + 1, len - 2, q);
-	if (len == 1)
-		return " ";
-	out[len++] = '%';
-	out[len] = '\0';
-	return out;
 }
 
 /* ?has_email= and ?has_phone=: "true", "false". -2 when neither. */
@@ -579,7 +542,7 @@ prosp_search_or_reply(struct req *r, struct prosp_search *s, int paged,
 	int		 dup, b;
 
 	memset(s, 0, sizeof(*s));
-	s->has_email = s->has_phone = -1;
+	s->f.has_email = s->f.has_phone = -1;
 	s->sort = PSORT_CREATED;
 	s->limit = 50;
 	for (i = 0; i < r->nquery; i++) {
@@ -597,7 +560,7 @@ prosp_search_or_reply(struct req *r, struct prosp_search *s, int paged,
 	if ((v = req_query(r, "q")) != NULL && *v != '\0') {
 		if (field_utf8_len(v) > PROSP_Q_MAX)
 			prosp_search_error(errors, "q", "too_long", "is too long");
-		s->like = prosp_like(r->arena, v);
+		s->f.like = prospect_like(r->arena, v);
 	}
 	for (i = 0; i < PROSP_NFILTERS; i++) {
 		v = req_query(r, prosp_filters[i].name);
@@ -608,20 +571,20 @@ prosp_search_or_reply(struct req *r, struct prosp_search *s, int paged,
 			    "too_long", "is too long");
 		*(const char **)((char *)s + prosp_filters[i].off) = v;
 	}
-	if (s->status != NULL) {
+	if (s->f.status != NULL) {
 		for (i = 0; prosp_statuses[i] != NULL; i++)
-			if (strcmp(s->status, prosp_statuses[i]) == 0)
+			if (strcmp(s->f.status, prosp_statuses[i]) == 0)
 				break;
 		if (prosp_statuses[i] == NULL)
 			prosp_search_error(errors, "status", "enum",
 			    "is not one of the allowed values");
 	}
 	if ((v = req_query(r, "has_email")) != NULL &&
-	    (s->has_email = prosp_bool(v)) == -2)
+	    (s->f.has_email = prosp_bool(v)) == -2)
 		prosp_search_error(errors, "has_email", "type",
 		    "must be true or false");
 	if ((v = req_query(r, "has_phone")) != NULL &&
-	    (s->has_phone = prosp_bool(v)) == -2)
+	    (s->f.has_phone = prosp_bool(v)) == -2)
 		prosp_search_error(errors, "has_phone", "type",
 		    "must be true or false");
 	if ((v = req_query(r, "sort")) != NULL) {
@@ -666,36 +629,10 @@ prosp_search_query(struct req *r, const struct prosp_search *s)
 	struct db_arg	 isnull = s->has_cursor ? DB_INT(s->cursor_null) : DB_NULL;
 	struct db_arg	 cval = DB_TEXT(s->cursor_val);
 	struct db_arg	 cid = s->has_cursor ? DB_INT(s->cursor_id) : DB_NULL;
-	struct db_arg	 he = s->has_email >= 0 ? DB_INT(s->has_email) : DB_NULL;
-	struct db_arg	 hp = s->has_phone >= 0 ? DB_INT(s->has_phone) : DB_NULL;
-	size_t		 n = 0;
+	size_t		 n = PROSPECT_FILTER_NARGS;
 
-	/*
-	 * PROSP_SEARCH_SQL, in the order of its placeholders. The view
-	 * already keeps to the session's user; saying it with a constant
-	 * spares a stored-function call (app_user()) on every row a search
-	 * reads: a third of a search that scans 100 000 rows.
-	 */
-	a[n++] = DB_INT(db_user(r->db));
-	a[n++] = DB_TEXT(s->tag);
-	a[n++] = DB_TEXT(s->tag);
-	a[n++] = DB_TEXT(s->like);
-	a[n++] = DB_TEXT(s->like);
-	a[n++] = DB_TEXT(s->status);
-	a[n++] = DB_TEXT(s->status);
-	a[n++] = DB_TEXT(s->city);
-	a[n++] = DB_TEXT(s->city);
-	a[n++] = DB_TEXT(s->postal_code);
-	a[n++] = DB_TEXT(s->postal_code);
-	a[n++] = DB_TEXT(s->category);
-	a[n++] = DB_TEXT(s->category);
-	a[n++] = he;
-	a[n++] = he;
-	a[n++] = hp;
-	a[n++] = hp;
-	a[n++] = DB_TEXT(s->source);
-	a[n++] = DB_TEXT(s->source);
-	a[n++] = DB_TEXT(s->source);
+	/* PROSP_SEARCH_SQL, in the order of its placeholders. */
+	prospect_filter_args(a, db_user(r->db), &s->f);
 	/* KEYSET: rows after (value, id); a NULL value sorts last. */
 	a[n++] = hasc;
 	a[n++] = isnull;
@@ -803,40 +740,20 @@ prosp_row_json(struct db *db)
 	return o;
 }
 
-/* The item of items whose "id" is id, or NULL (pages are small). */
-static json_t *
-prosp_item(json_t *items, const char *id)
-{
-	json_t	*o;
-	size_t	 i;
-
-	json_array_foreach(items, i, o)
-		if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0)
-			return o;
-	return NULL;
-}
-
 int
 prosp_rows_complete(struct db *db, json_t *items)
 {
-	json_t	*ids, *o;
+	json_t	*o;
 	char	*text;
-	size_t	 i;
 	int	 rc;
 
 	if (json_array_size(items) == 0)
 		return DB_OK;
-	ids = json_array();
-	json_array_foreach(items, i, o)
-		json_array_append_new(ids, json_integer(strtoll(json_string_value(
-		    json_object_get(o, "id")), NULL, 10)));
-	if ((text = json_dumps(ids, JSON_COMPACT)) == NULL)
-		abort();
-	json_decref(ids);
+	text = rest_ids_text(items);
 	if ((rc = db_query(db, PS_TAGS_OF, DB_ARGS(DB_TEXT(text)))) != DB_OK)
 		goto out;
 	while ((rc = db_next(db)) == DB_OK)
-		if ((o = prosp_item(items, db_str(db, 0))) != NULL)
+		if ((o = rest_item(items, db_str(db, 0))) != NULL)
 			json_array_append_new(json_object_get(o, "tags"),
 			    json_string(db_str(db, 1)));
 	if (rc != DB_NONE)
@@ -845,7 +762,7 @@ prosp_rows_complete(struct db *db, json_t *items)
 	    DB_OK)
 		goto out;
 	while ((rc = db_next(db)) == DB_OK)
-		if ((o = prosp_item(items, db_str(db, 0))) != NULL)
+		if ((o = rest_item(items, db_str(db, 0))) != NULL)
 			json_object_set_new(o, "notes_count",
 			    json_integer(db_int(db, 1)));
 	if (rc == DB_NONE)

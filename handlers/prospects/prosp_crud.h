@@ -15,6 +15,7 @@
 #include "rest.h"
 #include "field.h"
 #include "prosp_rec.h"
+#include "prospect.h"
 #include "supp.h"
 
 struct req;
@@ -65,9 +66,7 @@ enum prosp_sort {
 };
 
 struct prosp_search {
-	const char	*like;		/* "%q%" with %, _ and \ escaped, or NULL */
-	const char	*status, *tag, *city, *postal_code, *category, *source;
-	int		 has_email, has_phone;	/* -1 any, 0 or 1 */
+	struct prospect_filter f;	/* prospect.h */
 	enum prosp_sort	 sort;
 	long		 limit;		/* 1..200 */
 	/* The keyset position after which to go on (from ?cursor=). */

@@ -561,38 +561,6 @@ prosp_rec_region(struct db *db, char region[3])
 	return rc == DB_NONE ? DB_OK : rc;
 }
 
-/* The domain of an e-mail key, without a leading "www.". */
-static const char *
-prosp_email_domain(const char *key)
-{
-	const char	*d = strrchr(key, '@');
-
-	if (d == NULL)
-		return NULL;
-	d++;
-	if (strncmp(d, "www.", 4) == 0)
-		d += 4;
-	return d;
-}
-
-/*
- * Hashes of domain d and its parents that keep two labels or more, at
- * most PROSP_SUPP_LEVELS ("shop.lyon.dupont.fr", "lyon.dupont.fr",
- * "dupont.fr"), from hashes[n]; returns the new n.
- */
-static size_t
-prosp_supp_domain(unsigned char hashes[][32], size_t n, const char *d)
-{
-	int	 level;
-
-	for (level = 0; level < PROSP_SUPP_LEVELS && d != NULL &&
-	    strchr(d, '.') != NULL; level++) {
-		supp_hash(hashes[n++], SUPP_DOMAIN, d);
-		d = strchr(d, '.') + 1;
-	}
-	return n;
-}
-
 size_t
 prosp_rec_supp_hashes(const struct prosp_rec *rec, unsigned char hashes[][32])
 {
@@ -600,13 +568,13 @@ prosp_rec_supp_hashes(const struct prosp_rec *rec, unsigned char hashes[][32])
 
 	for (i = 0; i < rec->nemails; i++) {
 		supp_hash(hashes[n++], SUPP_EMAIL, rec->emails[i].key);
-		n = prosp_supp_domain(hashes, n,
-		    prosp_email_domain(rec->emails[i].key));
+		n = supp_hash_domain(hashes, n,
+		    supp_email_domain(rec->emails[i].key));
 	}
 	if (rec->phone_e164[0] != '\0')
 		supp_hash(hashes[n++], SUPP_PHONE, rec->phone_e164);
 	if (rec->host[0] != '\0' && !rec->host_shared)
-		n = prosp_supp_domain(hashes, n, rec->host);
+		n = supp_hash_domain(hashes, n, rec->host);
 	return n;
 }
 

@@ -21,6 +21,7 @@
 #include "pnorm.h"
 #include "prospect.h"
 #include "sess.h"
+#include "supp.h"
 
 #define PROSP_EMAILS_MAX	10
 #define PROSP_TAGS_MAX		20
@@ -140,7 +141,7 @@ int	prosp_rec_region(struct db *db, char region[3]);
  * PROSP_SUPP_LEVELS of each, and the E.164 phone; at most
  * PROSP_SUPP_KEYS, into hashes[n][SUPP_HASH_LEN]. Returns n.
  */
-#define PROSP_SUPP_LEVELS	3
+#define PROSP_SUPP_LEVELS	SUPP_LEVELS
 #define PROSP_SUPP_KEYS	\
 	((1 + PROSP_SUPP_LEVELS) * PROSP_EMAILS_MAX + 1 + PROSP_SUPP_LEVELS)
 size_t	prosp_rec_supp_hashes(const struct prosp_rec *rec,

@@ -20,7 +20,8 @@ ER_TABLEACCESS_DENIED = 1142
 ER_COLUMNACCESS_DENIED = 1143
 ER_VIEW_CHECK_FAILED = 1369
 
-ACCOUNTS = ("prospea_auth", "prospea_gdpr", "prospea_mailer", "prospea_enricher")
+ACCOUNTS = ("prospea_auth", "prospea_gdpr", "prospea_mailer", "prospea_enricher",
+            "prospea_campaigns")
 
 # What each account may SELECT, per table or view: the columns of
 # sql/grants.sql, written out again on purpose. A grant added there without
@@ -58,6 +59,26 @@ READABLE = {
         "my_prospect": {"id", "website", "emails", "email", "name", "city", "category",
                         "postal_code"},
         "my_suppression": {"id", "value_hash"},
+    },
+    # Through the views, but for five columns of message: an unsubscribe
+    # link names a message and comes without a session (camp_unsub.c).
+    "prospea_campaigns": {
+        "session": SESSION_READ,
+        "user_account": {"id", "email", "first_name", "last_name", "role", "status",
+                         "email_verified_at", "totp_enabled_at"},
+        "my_account": {"id", "first_name", "last_name", "default_region"},
+        "my_prospect": "*",
+        "my_prospect_tag": {"prospect_id", "tag"},
+        "my_suppression": {"value_hash"},
+        "my_template": "*",
+        "my_call_script": "*",
+        "my_sending_account": "*",
+        "my_campaign": "*",
+        "my_campaign_step": "*",
+        "my_enrollment": "*",
+        "my_message": "*",
+        "my_task": "*",
+        "message": {"id", "user_id", "prospect_id", "channel", "to_addr"},
     },
 }
 # The tenant tables behind the views, and the views themselves.
@@ -238,7 +259,19 @@ class Grants(unittest.TestCase):
                 ("prospea_mailer", "SELECT id FROM session", ER_TABLEACCESS_DENIED),
                 ("prospea_mailer", "SELECT id FROM auth_token", ER_TABLEACCESS_DENIED),
                 ("prospea_mailer", "SELECT last_error FROM transactional_email",
-                 ER_COLUMNACCESS_DENIED)):
+                 ER_COLUMNACCESS_DENIED),
+                ("prospea_campaigns", "SELECT body FROM message", ER_COLUMNACCESS_DENIED),
+                ("prospea_campaigns", "SELECT id FROM enrollment", ER_TABLEACCESS_DENIED),
+                ("prospea_campaigns", "SELECT hint FROM my_suppression",
+                 ER_COLUMNACCESS_DENIED),
+                ("prospea_campaigns", "UPDATE my_prospect SET name = 'x' WHERE id = 0",
+                 ER_COLUMNACCESS_DENIED),
+                ("prospea_campaigns", "DELETE FROM my_suppression WHERE id = 0",
+                 ER_TABLEACCESS_DENIED),
+                ("prospea_campaigns", "DELETE FROM my_enrollment WHERE id = 0",
+                 ER_TABLEACCESS_DENIED),
+                ("prospea_campaigns", "UPDATE message SET status = 'sent' WHERE id = 0",
+                 ER_TABLEACCESS_DENIED)):
             self.assertEqual(self.denied(account, query), want, (account, query))
 
     def test_every_column_of_every_table(self):

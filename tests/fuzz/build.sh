@@ -33,7 +33,9 @@ sources() {
 	cookie)	echo fcgi/cookie.c fcgi/arena.c ;;
 	field)	echo fcgi/field.c fcgi/email.c fcgi/query.c fcgi/arena.c ;;
 	robots)	echo fcgi/robots.c ;;
-	csv)	echo fcgi/csvin.c fcgi/prospect.c fcgi/query.c fcgi/arena.c ;;
+	csv)	echo fcgi/csvin.c fcgi/prospect.c fcgi/pnorm.c fcgi/email.c \
+		    fcgi/query.c fcgi/arena.c ;;
+	form)	echo fcgi/form.c fcgi/query.c fcgi/arena.c ;;
 	html)	echo fcgi/htmlmail.c fcgi/pnorm.c fcgi/email.c fcgi/query.c \
 		    fcgi/arena.c ;;
 	tmpl)	echo fcgi/tmpl.c fcgi/query.c fcgi/arena.c ;;
@@ -44,14 +46,14 @@ sources() {
 libs() {
 	case $1 in
 	field)	pkg-config --cflags --libs jansson ;;
-	csv)	pkg-config --cflags --libs jansson; echo -lcsv ;;
+	csv)	pkg-config --cflags --libs jansson libcurl libidn2; echo -lcsv ;;
 	html)	pkg-config --cflags --libs gumbo libcurl libidn2 ;;
 	tmpl)	pkg-config --cflags --libs jansson ;;
 	inbound) pkg-config --cflags --libs libidn2 ;;
 	esac
 }
 
-targets=${*:-query cookie field csv html robots tmpl inbound}
+targets=${*:-query cookie field csv html robots tmpl inbound form}
 mkdir -p "$out"
 for name in $targets; do
 	srcs=$(sources "$name")

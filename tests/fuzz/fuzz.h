@@ -32,4 +32,14 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define fuzz_utf8_ok oracle_utf8_ok
 
+/* 1 if the NUL-terminated s holds no C0 control character or DEL. */
+static inline int
+fuzz_no_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 #endif

@@ -15,16 +15,6 @@
 #include "query.h"
 #include "fuzz.h"
 
-/* 1 if the NUL-terminated s holds no C0 control character or DEL. */
-static int
-fuzz_no_ctl(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* Appends s to out at *o, percent-encoding all but unreserved characters. */
 static void
 fuzz_encode(char *out, size_t *o, const char *s)

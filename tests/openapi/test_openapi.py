@@ -17,8 +17,10 @@ failed); when an operation lacks a summary, a description or a 2xx
 response; when a route's body fields differ from its requestBody schema
 (names, required, additionalProperties: false, types, lengths), or a route
 without fields documents some; when an operation's security does not
-match the route's session/CSRF flags; or when an error response is not
-application/problem+json.
+match the route's session/CSRF flags; when an error response is not
+application/problem+json (a page for people, whose success is text/html,
+may answer its errors as pages too); or when a ROUTE_FORM route's
+requestBody does not list both HTML form types.
 
 Standard library and PyYAML only. Exit status: 0 pass, 1 fail, 99 error
 (automake's hard error), as `make check` expects.
@@ -41,6 +43,8 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 COOKIE_NAME = "__Host-prospea_session"
 CSRF_HEADER = "x-csrf-token"
 PROBLEM_TYPE = "application/problem+json"
+HTML_TYPE = "text/html"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 # What JSON type each field check of fcgi/field.h accepts, and which of its
 # min/max it applies as a length in code points ("len"), a byte length of
@@ -480,6 +484,13 @@ def check_body(spec, report, op, label, method, src):
         return
     body = deref(spec, body) if body is not None else None
     schema = None
+    if "ROUTE_FORM" in src.flags:
+        # A form route (route.h) reads an HTML form body, no field table.
+        content = (body or {}).get("content") or {}
+        report.check(set(FORM_TYPES) <= set(content),
+                     "%s: a ROUTE_FORM route takes %s: its requestBody must list both"
+                     % (label, " and ".join(FORM_TYPES)))
+        return
     if body is not None:
         media = (body.get("content") or {}).get("application/json")
         if not report.check(isinstance(media, dict) and "schema" in media,
@@ -529,6 +540,16 @@ def check_operation(spec, report, path, item, method, op, src, schemes):
     codes = [str(c) for c in responses]
     report.check(any(re.fullmatch(r"2(\d\d|XX)", c) for c in codes),
                  "%s: no 2xx response documented (has %s)" % (label, ", ".join(codes)))
+    # A page for people (its success is text/html) may answer errors as pages.
+    page = False
+    for code, r in responses.items():
+        try:
+            r = deref(spec, r)
+        except KeyError:
+            continue
+        if str(code).startswith("2") and isinstance(r, dict) and \
+                HTML_TYPE in (r.get("content") or {}):
+            page = True
     for code, r in responses.items():
         code = str(code)
         report.check(re.fullmatch(r"[1-5](\d\d|XX)|default", code) is not None,
@@ -541,9 +562,11 @@ def check_operation(spec, report, path, item, method, op, src, schemes):
                      "%s %s: a response needs a description" % (label, code))
         content = r.get("content") if isinstance(r, dict) else None
         if code[0] in "45" and content:
-            report.check(PROBLEM_TYPE in content and "application/json" not in content,
-                         "%s %s: errors are %s (has %s)"
-                         % (label, code, PROBLEM_TYPE, ", ".join(content)))
+            report.check((PROBLEM_TYPE in content or (page and HTML_TYPE in content))
+                         and "application/json" not in content,
+                         "%s %s: errors are %s%s (has %s)"
+                         % (label, code, PROBLEM_TYPE, ", or text/html for a page" if page
+                            else "", ", ".join(content)))
 
     params = []
     for p in list(item.get("parameters", [])) + list(op.get("parameters", [])):

@@ -33,16 +33,8 @@ test_query_case(void **state)
 	assert_int_equal(strlen(c->input), c->inputlen);
 	if (query_parse(a, c->input, &kv, &n) == -1)
 		unit_append(&got, &len, "ERROR");
-	else {
-		unit_append(&got, &len, "");
-		for (i = 0; i < n; i++) {
-			if (i > 0)
-				unit_append(&got, &len, "\n");
-			unit_json_quote(&got, &len, kv[i].key);
-			unit_append(&got, &len, "=");
-			unit_json_quote(&got, &len, kv[i].val);
-		}
-	}
+	else
+		unit_append_pairs(&got, &len, kv, n);
 	assert_string_equal(got, c->expected);
 
 	if (strcmp(c->expected, "ERROR") != 0) {

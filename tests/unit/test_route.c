@@ -7,7 +7,8 @@
  * route; Allow is cut to the buffer given. route_table_ok() accepts the
  * table and refuses malformed ones: no leading slash, braces unclosed,
  * stray or mid-segment, a method+pattern twice, CSRF or admin without a
- * session, no handler, HEAD or an unknown method.
+ * session, a form body on a route with a session, no handler, HEAD or an
+ * unknown method.
  */
 #include "config.h"
 
@@ -234,6 +235,10 @@ test_route_table_ok(void **state)
 	static const struct route empty[] = {
 		{ 0, NULL, NULL, 0, NULL, 0, 0 }
 	};
+	static const struct route public_form[] = {
+		{ M_POST, "/u/{token}", h_create, ROUTE_FORM, NULL, 0, 0 },
+		{ 0, NULL, NULL, 0, NULL, 0, 0 }
+	};
 	static const struct route same_pattern_other_method[] = {
 		{ M_GET, "/a/{id}", h_read, 0, NULL, 0, 0 },
 		{ M_PUT, "/a/{id}", h_read, SC, NULL, 0, 0 },
@@ -242,6 +247,7 @@ test_route_table_ok(void **state)
 
 	assert_int_equal(route_table_ok(things), 1);
 	assert_int_equal(route_table_ok(empty), 1);
+	assert_int_equal(route_table_ok(public_form), 1);
 	assert_int_equal(route_table_ok(same_pattern_other_method), 1);
 }
 
@@ -276,6 +282,10 @@ test_route_table_bad(void **state)
 		    "CSRF without session" },
 		{ { { M_GET, "/things", h_list, ROUTE_ADMIN, NULL, 0, 0 } },
 		    "admin without session" },
+		{ { { M_POST, "/u/{t}", h_create, ROUTE_FORM | ROUTE_SESSION |
+		    ROUTE_CSRF, NULL, 0, 0 } }, "form body with a session" },
+		{ { { M_POST, "/u/{t}", h_create, ROUTE_FORM | ROUTE_SESSION_OPT,
+		    NULL, 0, 0 } }, "form body with an optional session" },
 		{ { { M_GET, "/things", NULL, 0, NULL, 0, 0 } }, "no handler" },
 		{ { { M_HEAD, "/things", h_list, 0, NULL, 0, 0 } },
 		    "HEAD route" },

@@ -16,6 +16,8 @@
 
 #include "unit.h"
 
+#include "query.h"
+
 #define UNIT_PATHS_MAX	64
 
 static char	 unit_dir[4096];
@@ -258,4 +260,19 @@ unit_sort_lines(char *s)
 	s[off] = '\0';
 	free(lines);
 	free(copy);
+}
+
+void
+unit_append_pairs(char **buf, size_t *len, const struct kv *kv, size_t n)
+{
+	size_t	 i;
+
+	unit_append(buf, len, "");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			unit_append(buf, len, "\n");
+		unit_json_quote(buf, len, kv[i].key);
+		unit_append(buf, len, "=");
+		unit_json_quote(buf, len, kv[i].val);
+	}
 }

@@ -63,6 +63,14 @@ void	 unit_json_quote(char **buf, size_t *len, const char *s);
 /* Appends s to the growing buffer *buf (NUL-terminated, owned). */
 void	 unit_append(char **buf, size_t *len, const char *s);
 
+/*
+ * Appends the n pairs at kv (query.h), one line each, key and value
+ * JSON-quoted: "k"="v", as the query and form cases expect them.
+ */
+struct kv;
+void	 unit_append_pairs(char **buf, size_t *len, const struct kv *kv,
+	    size_t n);
+
 /* Sorts the '\n'-separated lines of s in place (bytewise). */
 void	 unit_sort_lines(char *s);
 
