@@ -95,6 +95,20 @@ app_is_json(const char *ctype)
 	return strcasecmp(p, "utf-8") == 0;
 }
 
+/* Reads the whole body (at most max bytes): 0, or -1 with 413/400 answered. */
+static int
+app_body_or_reply(struct req *r, size_t max)
+{
+	int	 rc;
+
+	if ((rc = req_read_body(r, max)) == 0)
+		return 0;
+	resp_problem(r, rc, rc == 413 ? "too_large" : "incomplete_body",
+	    rc == 413 ? "The body is larger than this resource accepts." :
+	    "The body is shorter than its Content-Length.");
+	return -1;
+}
+
 /* Runs one request through the pipeline; returns the status written. */
 static int
 app_dispatch(struct req *r, const struct app *app)
@@ -150,18 +164,22 @@ app_dispatch(struct req *r, const struct app *app)
 			    sizeof(json_t *) * (rt->nfields + 1));
 			return rt->fn(r);
 		}
+		max = rt->body_max != 0 ? rt->body_max : (size_t)r->conf->body_max;
+		if (rt->flags & ROUTE_RAW) {
+			/* The handler judges the bytes itself (a signature). */
+			if (app_body_or_reply(r, max) == -1)
+				return r->status;
+			r->vals = arena_alloc(r->arena, sizeof(json_t *));
+			return rt->fn(r);
+		}
 		if (r->has_length && r->content_length > 0 &&
 		    !app_is_json(r->content_type))
 			return resp_problem(r, 415, "unsupported_media_type",
 			    (rt->flags & ROUTE_CSV) ?
 			    "Send the body as text/csv or application/json." :
 			    "Send the body as application/json.");
-		max = rt->body_max != 0 ? rt->body_max : (size_t)r->conf->body_max;
-		if ((rc = req_read_body(r, max)) != 0)
-			return resp_problem(r, rc, rc == 413 ? "too_large" :
-			    "incomplete_body", rc == 413 ?
-			    "The body is larger than this resource accepts." :
-			    "The body is shorter than its Content-Length.");
+		if (app_body_or_reply(r, max) == -1)
+			return r->status;
 		r->vals = arena_alloc(r->arena, sizeof(json_t *) *
 		    (rt->nfields > 0 ? rt->nfields : 1));
 		switch (field_parse(&fr, r->vals, r->body, r->bodylen,

@@ -28,6 +28,12 @@ enum route_flag {
 	 * req_read_chunk(), so a big upload never sits in memory whole.
 	 */
 	ROUTE_CSV = 1 << 4,
+	/*
+	 * The body is read whole and handed over as bytes, exactly as sent
+	 * (r->body, r->bodylen): no Content-Type check, no JSON parsing, no
+	 * fields. For a webhook whose signature covers the raw bytes.
+	 */
+	ROUTE_RAW = 1 << 5,
 };
 
 struct route {
