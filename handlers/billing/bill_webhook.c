@@ -384,7 +384,7 @@ static int
 bill_state_apply(struct bill_event *e, const struct bill_state *st)
 {
 	struct db	*db = e->r->db;
-	const char	*stored_sub;
+	const char	*stored_sub, *customer = st->customer;
 	long long	 stored_created, at, new_created;
 	int		 rank = bill_rank(st->status), stored_rank, rc, other;
 
@@ -396,6 +396,18 @@ bill_state_apply(struct bill_event *e, const struct bill_state *st)
 	at = db_int(db, 2);
 	stored_rank = (int)db_int(db, 3);
 	db_done(db);
+	/* A Stripe customer is one account's: never link it to a second one. */
+	if (st->customer != NULL && (rc = db_one(db, BW_USER_BY_CUSTOMER,
+	    DB_ARGS(DB_TEXT(st->customer)))) != DB_NONE) {
+		if (rc != DB_OK)
+			return rc;
+		if ((uint64_t)db_int(db, 0) != e->user) {
+			log_warn("stripe webhook: %s names a customer of another "
+			    "account: not linked", e->type);
+			customer = NULL;
+		}
+		db_done(db);
+	}
 	new_created = st->sub_created.type == DB_ARG_INT ? st->sub_created.i : -1;
 	other = stored_sub != NULL && st->subscription != NULL &&
 	    strcmp(stored_sub, st->subscription) != 0;
@@ -410,7 +422,7 @@ bill_state_apply(struct bill_event *e, const struct bill_state *st)
 		return DB_OK;
 	}
 	rc = db_exec(db, BW_SUB_STATE, DB_ARGS(DB_TEXT(st->plan),
-	    DB_TEXT(st->status), DB_TEXT(st->customer),
+	    DB_TEXT(st->status), DB_TEXT(customer),
 	    DB_TEXT(st->subscription), st->sub_created, st->period_start,
 	    st->period_end, st->trial_end, st->cancel_at_end, st->canceled_at,
 	    DB_INT(e->created), DB_INT(rank)));
