@@ -14,8 +14,8 @@
  *    (migration 0005, table subscription): an event applies when its
  *    `created` is later than the stored state's, or the same second with
  *    a status rank at least as high; another subscription than the
- *    stored one replaces it only when the stored one has ended or the new
- *    one is newer. So a late customer.subscription.created (incomplete)
+ *    stored one replaces it only when the stored one has ended (and the
+ *    event is newer than that end) or the new one is newer. So a late customer.subscription.created (incomplete)
  *    never overwrites a newer active, and a deleted event of an old
  *    subscription never ends a newer one. Invoices likewise keep the
  *    newest state.
@@ -411,9 +411,13 @@ bill_state_apply(struct bill_event *e, const struct bill_state *st)
 	new_created = st->sub_created.type == DB_ARG_INT ? st->sub_created.i : -1;
 	other = stored_sub != NULL && st->subscription != NULL &&
 	    strcmp(stored_sub, st->subscription) != 0;
-	if (other && stored_rank < 6 && !(new_created > stored_created &&
-	    stored_created >= 0)) {
-		e->outcome = BO_STALE;	/* an older or parallel subscription */
+	/*
+	 * Another subscription takes over from one that has ended (with an
+	 * event newer than the end), or from an older one.
+	 */
+	if (other && !(stored_rank == 6 && e->created >= at) &&
+	    !(new_created > stored_created && stored_created >= 0)) {
+		e->outcome = BO_STALE;
 		return DB_OK;
 	}
 	if (!other && (e->created < at || (e->created == at &&

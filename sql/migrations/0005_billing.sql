@@ -5,7 +5,9 @@
 -- and Stripe"). No card data is ever stored: Stripe Checkout collects it
 -- and the Customer Portal manages it.
 
--- The plans. A limit of NULL means "no limit". Stripe price ids are
+-- The plans. A limit of NULL means "no limit". The trial stores as many
+-- prospects as Starter, so a whole scraper export can be tried; it sends
+-- little. Stripe price ids are
 -- configuration (stripe_price_starter, stripe_price_pro), not data: test
 -- and live mode have different ones.
 CREATE TABLE plan (
@@ -21,7 +23,7 @@ CREATE TABLE plan (
 
 INSERT INTO plan (code, name, position, trial_days, max_prospects,
     max_emails_month, max_sending_accounts, max_active_campaigns) VALUES
-	('trial', 'Essai', 0, 14, 500, 300, 1, 1),
+	('trial', 'Essai', 0, 14, 5000, 300, 1, 1),
 	('starter', 'Starter', 1, NULL, 5000, 3000, 2, 5),
 	('pro', 'Pro', 2, NULL, 25000, 15000, 5, 25);
 

@@ -362,6 +362,22 @@ class Webhook(unittest.TestCase):
         self.assertEqual(r.json["code"], "subscription_canceled")
         self.assertEqual(r.header("Content-Type"), "application/problem+json")
         self.assertEqual(len(c.call("GET", "/api/v1/prospects").json["items"]), 1)
+        # A late event of an older subscription does not revive anything.
+        r = t.stripe_post(t.stripe_event("customer.subscription.updated",
+                                         subscription(uid, "sub_older_%d" % uid, "active",
+                                                      now - 900),
+                                         created=now - 30))
+        self.assertEqual(r.json["outcome"], "stale", r)
+        self.assertEqual(self.billing(c)["status"], "canceled")
+        # Subscribing again: the new subscription takes over.
+        r = t.stripe_post(t.stripe_event("customer.subscription.created",
+                                         subscription(uid, "sub_again_%d" % uid, "active",
+                                                      now + 1),
+                                         created=now + 1))
+        self.assertEqual(r.json["outcome"], "applied", r)
+        self.assertEqual(self.billing(c)["status"], "active")
+        self.assertEqual(c.call("POST", "/api/v1/prospects", {"name": "De Retour"}).status,
+                         201)
 
     def test_period_in_both_api_shapes(self):
         for basil in (True, False):
@@ -614,7 +630,7 @@ class Limits(unittest.TestCase):
         b = c.call("GET", "/api/v1/billing").json
         self.assertEqual(b["usage"], {"prospects": 1, "emails_per_month": 2,
                                       "sending_accounts": 1, "active_campaigns": 2})
-        self.assertEqual(b["limits"], {"prospects": 500, "emails_per_month": 300,
+        self.assertEqual(b["limits"], {"prospects": 5000, "emails_per_month": 300,
                                        "sending_accounts": 1, "active_campaigns": 1})
         self.assertTrue(b["sending_allowed"])
         self.assertEqual([p["code"] for p in b["plans"]][:3], ["trial", "starter", "pro"])
