@@ -422,3 +422,16 @@ def stripe_requests():
         return []
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def without_limits(addr):
+    """Puts the account signed up with addr on a plan without limits (a
+    plan row of the tests' own, "test_unlimited"), for tests about other
+    things than the plan: a 20 000-row import is past the trial's 5 000
+    prospects (README.md "Billing and Stripe")."""
+    sql("INSERT IGNORE INTO plan (code, name, position) "
+        "VALUES ('test_unlimited', 'Unlimited (tests)', 98)")
+    sql("INSERT INTO subscription (user_id, plan_code, status, trial_ends_at, created_at, "
+        "updated_at) VALUES (%s, 'test_unlimited', 'active', NOW(), NOW(), NOW()) "
+        "ON DUPLICATE KEY UPDATE plan_code = 'test_unlimited', status = 'active'",
+        (user_id(addr),))
