@@ -464,6 +464,35 @@ class Webhook(unittest.TestCase):
         self.assertEqual(after["limits"]["prospects"], 25000)
 
 
+class Startup(unittest.TestCase):
+    """A webhook secret that cannot be right stops prospea-billing at
+    start, with a message naming the key and the fault."""
+
+    def check(self, content):
+        import subprocess
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".whsec", delete=False) as fh:
+            fh.write(content)
+        try:
+            env = dict(os.environ, PROSPEA_STRIPE_WEBHOOK_SECRET_FILE=fh.name)
+            return subprocess.run([os.path.join(t.ROOT, "handlers", "billing",
+                                                "prospea-billing"), "-c", t.CONF, "--check"],
+                                  capture_output=True, text=True, env=env, timeout=30)
+        finally:
+            os.unlink(fh.name)
+
+    def test_bad_secrets_refused(self):
+        for content, fault in (("", "is empty"), ("\n", "is empty"),
+                               ("whsec_abc def0123456789\n", "whitespace"),
+                               ("sk_test_0123456789abcdef\n", "not a whsec_ secret")):
+            p = self.check(content)
+            self.assertEqual(p.returncode, 1, (content, p.stderr))
+            self.assertIn("stripe_webhook_secret_file", p.stderr, content)
+            self.assertIn(fault, p.stderr, content)
+        p = self.check(t.stripe_secret() + "\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+
 class Stripe(unittest.TestCase):
     """Checkout and the Customer Portal against the stand-in."""
 
