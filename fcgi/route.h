@@ -32,8 +32,9 @@ enum route_flag {
 	 * The body is read whole and handed over as bytes, exactly as sent
 	 * (r->body, r->bodylen): no Content-Type check, no JSON parsing, no
 	 * fields. For a webhook whose signature covers the raw bytes.
+	 * (1 << 5 is kept for the campaigns group's ROUTE_FORM.)
 	 */
-	ROUTE_RAW = 1 << 5,
+	ROUTE_RAW = 1 << 6,
 };
 
 struct route {
