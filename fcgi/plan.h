@@ -2,7 +2,7 @@
  * Plan limits: what the signed-in account's plan allows, checked where
  * the work happens (prospect create and import, Places import, sending
  * accounts, campaign start, the sender). The plan and the subscription's
- * standing come from the my_plan view (sql/migrations/0005_billing.sql:
+ * standing come from the my_plan view (sql/migrations/0006_billing.sql:
  * the subscription row Stripe's webhooks keep, or the trial that starts
  * at sign-up), usage from the tenant's own my_* views, so every call is
  * scoped to the connection's tenant (@app_user, db.h).
