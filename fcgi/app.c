@@ -169,6 +169,13 @@ app_dispatch(struct req *r, const struct app *app)
 			return rt->fn(r);
 		}
 		max = rt->body_max != 0 ? rt->body_max : (size_t)r->conf->body_max;
+		if (rt->flags & ROUTE_RAW) {
+			/* The handler judges the bytes itself (a signature). */
+			if ((rc = app_read_body_or_reply(r, max)) != 0)
+				return rc;
+			r->vals = arena_alloc(r->arena, sizeof(json_t *));
+			return rt->fn(r);
+		}
 		if ((rt->flags & ROUTE_FORM) && r->has_length &&
 		    r->content_length > 0 && form_type(r->content_type) !=
 		    FORM_NONE) {

@@ -103,6 +103,16 @@ static const struct conf_key conf_keys[] = {
 	{ "outreach_allow_private", CT_LONG, S(outreach_allow_private), 0, "0", 0, 1 },
 	{ "sms_twilio_url", CT_URL, S(sms_twilio_url), 0, "https://api.twilio.com", 0, 0 },
 	{ "sms_brevo_url", CT_URL, S(sms_brevo_url), 0, "https://api.brevo.com", 0, 0 },
+	{ "stripe_api_base", CT_URL, S(stripe_api_base), 0, "https://api.stripe.com", 0, 0 },
+	{ "stripe_secret_key_file", CT_OPT, S(stripe_secret_key_file), 0, "", 0, 0 },
+	{ "stripe_webhook_secret_file", CT_OPT, S(stripe_webhook_secret_file), 0, "", 0, 0 },
+	{ "stripe_webhook_secret_old_file", CT_OPT, S(stripe_webhook_secret_old_file), 0, "", 0, 0 },
+	{ "stripe_price_starter", CT_OPT, S(stripe_price_starter), 0, "", 0, 0 },
+	{ "stripe_price_pro", CT_OPT, S(stripe_price_pro), 0, "", 0, 0 },
+	{ "stripe_success_url", CT_OPT, S(stripe_success_url), 0, "", 0, 0 },
+	{ "stripe_cancel_url", CT_OPT, S(stripe_cancel_url), 0, "", 0, 0 },
+	{ "stripe_return_url", CT_OPT, S(stripe_return_url), 0, "", 0, 0 },
+	{ "stripe_timeout", CT_LONG, S(stripe_timeout), 0, "10", 1, 60 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 

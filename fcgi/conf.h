@@ -84,6 +84,18 @@ struct conf {
 	long		 outreach_allow_private; /* 1: users' servers may be loopback/private */
 	char		*sms_twilio_url;	/* Twilio REST base URL */
 	char		*sms_brevo_url;		/* Brevo API base URL */
+
+	/* billing: Stripe (README.md "Billing and Stripe") */
+	char		*stripe_api_base;	/* Stripe API base URL */
+	char		*stripe_secret_key_file;	/* sk_…; "" = checkout off */
+	char		*stripe_webhook_secret_file;	/* whsec_… of the endpoint */
+	char		*stripe_webhook_secret_old_file; /* during a rotation; "" none */
+	char		*stripe_price_starter;	/* price_… of each paid plan */
+	char		*stripe_price_pro;
+	char		*stripe_success_url;	/* "" = public_url + /billing?checkout=success */
+	char		*stripe_cancel_url;	/* "" = public_url + /billing?checkout=canceled */
+	char		*stripe_return_url;	/* portal; "" = public_url + /billing */
+	long		 stripe_timeout;	/* seconds per Stripe call */
 };
 
 /*

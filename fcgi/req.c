@@ -230,6 +230,12 @@ req_header(const struct req *r, const char *cgi_name)
 	return req_env(r, cgi_name);
 }
 
+size_t
+req_header_count(const struct req *r, const char *cgi_name)
+{
+	return req_env_count(r, cgi_name);
+}
+
 const char *
 req_query(const struct req *r, const char *key)
 {

@@ -114,6 +114,9 @@ long		 req_read_chunk(struct req *r, void *buf, size_t len);
 /* A request header by CGI name ("HTTP_X_CSRF_TOKEN"), or NULL. Borrowed. */
 const char	*req_header(const struct req *r, const char *cgi_name);
 
+/* How many times a header came (its CGI name repeated in the parameters). */
+size_t		 req_header_count(const struct req *r, const char *cgi_name);
+
 /* The first query value for key, or NULL. Borrowed. */
 const char	*req_query(const struct req *r, const char *key);
 

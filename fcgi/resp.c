@@ -34,7 +34,7 @@ static const struct reason reasons[] = {
 	{ 413, "Content Too Large" }, { 415, "Unsupported Media Type" },
 	{ 422, "Unprocessable Content" }, { 423, "Locked" },
 	{ 429, "Too Many Requests" }, { 500, "Internal Server Error" },
-	{ 503, "Service Unavailable" }, { 0, NULL }
+	{ 502, "Bad Gateway" }, { 503, "Service Unavailable" }, { 0, NULL }
 };
 
 const char *

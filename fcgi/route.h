@@ -39,6 +39,12 @@ enum route_flag {
 	 * defence of sessions, does not apply to them.
 	 */
 	ROUTE_FORM = 1 << 5,
+	/*
+	 * The body is read whole and handed over as bytes, exactly as sent
+	 * (r->body, r->bodylen): no Content-Type check, no JSON parsing, no
+	 * fields. For a webhook whose signature covers the raw bytes.
+	 */
+	ROUTE_RAW = 1 << 6,
 };
 
 struct route {

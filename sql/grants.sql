@@ -141,3 +141,40 @@ GRANT SELECT, INSERT, UPDATE ON my_enrollment TO 'prospea_campaigns'@'localhost'
 GRANT SELECT ON my_message TO 'prospea_campaigns'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON my_task TO 'prospea_campaigns'@'localhost';
 GRANT SELECT (id, user_id, prospect_id, channel, to_addr) ON message TO 'prospea_campaigns'@'localhost';
+
+-- prospea_billing: the plan, usage and invoices of the signed-in account
+-- through the per-user views; Checkout and Portal sessions (the account's
+-- Stripe customer id); and Stripe's webhook, which acts for whichever
+-- account an event names: it records the event (stripe_event), finds the
+-- account by the ids Stripe sends (a few columns of subscription), then
+-- works as that account through the views like a request. It reads no
+-- password hash and no card data (none is stored).
+CREATE USER IF NOT EXISTS 'prospea_billing'@'localhost' IDENTIFIED VIA unix_socket;
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_billing'@'localhost';
+GRANT SELECT (id, user_id, token_hash, totp_verified, last_seen_at, expires_at, revoked_at),
+      UPDATE (last_seen_at)
+      ON session TO 'prospea_billing'@'localhost';
+GRANT SELECT (id, email, first_name, last_name, role, status, email_verified_at, totp_enabled_at)
+      ON user_account TO 'prospea_billing'@'localhost';
+GRANT INSERT (user_id, msg_key, kind, to_addr, subject, body_ct, status, next_attempt_at, created_at)
+      ON transactional_email TO 'prospea_billing'@'localhost';
+GRANT SELECT (email, first_name) ON my_account TO 'prospea_billing'@'localhost';
+GRANT SELECT ON plan TO 'prospea_billing'@'localhost';
+GRANT SELECT ON my_plan TO 'prospea_billing'@'localhost';
+GRANT SELECT (user_id, stripe_customer_id, stripe_subscription_id)
+      ON subscription TO 'prospea_billing'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON my_subscription TO 'prospea_billing'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON my_invoice TO 'prospea_billing'@'localhost';
+GRANT SELECT (id, event_id),
+      INSERT (event_id, type, event_created, livemode, outcome, received_at),
+      UPDATE (user_id, outcome)
+      ON stripe_event TO 'prospea_billing'@'localhost';
+GRANT SELECT (id) ON my_prospect TO 'prospea_billing'@'localhost';
+GRANT SELECT (id) ON my_sending_account TO 'prospea_billing'@'localhost';
+GRANT SELECT (id, status) ON my_campaign TO 'prospea_billing'@'localhost';
+GRANT SELECT (id, channel, status, sent_at) ON my_message TO 'prospea_billing'@'localhost';
+
+-- Plan limits (fcgi/plan.h) where the work happens: the plan and standing
+-- of the signed-in account, and the usage each program counts.
+GRANT SELECT ON my_plan TO 'prospea_prospects'@'localhost';
+GRANT SELECT ON my_plan TO 'prospea_importer'@'localhost';

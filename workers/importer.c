@@ -269,7 +269,8 @@ int
 main(int argc, char *argv[])
 {
 	const struct db_table	 tables[] = { prosp_rec_table,
-	    prosp_import_table, importer_table };
+	    prosp_import_table, importer_table, plan_table,
+	    plan_usage_table[PLAN_PROSPECTS] };
 	struct conf		 conf;
 	struct db		*db, *pdb;
 	struct job		 j;

@@ -14,7 +14,7 @@ main(int argc, char *argv[])
 {
 	const struct db_table tables[] = { sess_table, prosp_rec_table,
 	    prosp_table, prosp_import_table, prosp_import_handler_table,
-	    prosp_web_table };
+	    prosp_web_table, plan_table, plan_usage_table[PLAN_PROSPECTS] };
 	const struct app app = {
 		.name = "prospects",
 		.db_user = "prospea_prospects",

@@ -932,6 +932,7 @@ struct prosp_write {
 	uint64_t		 id;	/* the prospect written */
 	uint64_t		 dup;	/* the prospect it duplicates, or 0 */
 	int			 suppressed;
+	struct plan_verdict	 plan;	/* create: refused by the plan when status != 0 */
 };
 
 /* The checks every write shares: DB_OK to go on, DB_NONE when refused. */
@@ -955,12 +956,31 @@ prosp_write_checks(struct db *db, struct prosp_write *w)
 	return rc == DB_NONE || rc == DB_OK ? DB_OK : rc;
 }
 
+int
+prosp_plan_or_reply(struct req *r)
+{
+	struct plan_verdict	 v;
+	int			 rc;
+
+	if ((rc = plan_check(r->db, PLAN_PROSPECTS, 1, &v)) != DB_OK) {
+		resp_db(r, rc);
+		return -1;
+	}
+	if (v.status != 0) {
+		plan_reply(r, &v);
+		return -1;
+	}
+	return 0;
+}
+
 /* The answer of a write the checks refused, or of its db.h code. */
 static int
 prosp_write_refused(struct req *r, const struct prosp_write *w, int rc)
 {
 	char	 id[24];
 
+	if (w->plan.status != 0)
+		return plan_reply(r, &w->plan);
 	if (w->suppressed)
 		return resp_problem(r, 422, "suppressed",
 		    "This business is on your suppression list: it must not "
@@ -980,8 +1000,13 @@ prosp_create_tx(struct db *db, void *arg)
 	int		 rc;
 
 	w->id = 0;
+	/* After the lock: two creates at once cannot both take the last place. */
 	if ((rc = prosp_rec_lock(db)) != DB_OK ||
-	    (rc = prosp_write_checks(db, w)) != DB_OK)
+	    (rc = plan_check(db, PLAN_PROSPECTS, 1, &w->plan)) != DB_OK)
+		return rc;
+	if (w->plan.status != 0)
+		return DB_NONE;
+	if ((rc = prosp_write_checks(db, w)) != DB_OK)
 		return rc;
 	return prosp_rec_insert(db, w->rec, w->r->sess->user_id, "manual", 0,
 	    &w->id);

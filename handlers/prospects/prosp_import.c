@@ -350,6 +350,10 @@ prosp_import_create(struct req *r)
 	if (r->body_stream) {
 		if ((rc = pimp_query_or_reply(r, &pr)) != 0)
 			goto out;
+		if (!pr.dry_run && prosp_plan_or_reply(r) == -1) {
+			rc = r->status;
+			goto out;
+		}
 		if (r->content_length > (size_t)r->conf->import_max) {
 			rc = resp_problem(r, 413, "too_large", arena_printf(
 			    r->arena, "Files up to %ld MB are accepted.",
@@ -391,7 +395,9 @@ prosp_import_create(struct req *r)
 	    strcmp(s, "update") == 0;
 	if (r->vals[IM_MAPPING] != NULL && !json_is_null(r->vals[IM_MAPPING]))
 		pr.mapping = json_incref(r->vals[IM_MAPPING]);
-	if (len > (size_t)r->conf->import_sync_max)
+	if (!pr.dry_run && prosp_plan_or_reply(r) == -1)
+		rc = r->status;
+	else if (len > (size_t)r->conf->import_sync_max)
 		rc = pimp_job(r, &pr, csv, len);
 	else
 		rc = pimp_sync(r, &pr, csv, len);

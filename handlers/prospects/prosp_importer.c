@@ -101,6 +101,7 @@ enum pimp_state {
 	PIMP_NEW,		/* to insert */
 	PIMP_DUP,		/* an existing prospect: skip or merge */
 	PIMP_SKIP,		/* a duplicate of an earlier row of the batch */
+	PIMP_OVER,		/* new, but past the plan's limit: rejected */
 };
 
 struct pimp_row {
@@ -158,6 +159,15 @@ struct pimp {
 	size_t			 skip[PIMP_SKIP_MAX];	/* lines passed over */
 	size_t			 nskip;
 	int			 checked;	/* the header was checked */
+	/*
+	 * The plan (plan.h): how many more prospects fit (PLAN_UNLIMITED:
+	 * no limit), and the lines of new rows past it, which the writer
+	 * collects and which become "plan_limit" rejects once the reader,
+	 * owner of the rejects, has finished.
+	 */
+	long long		 room;
+	size_t			*over;
+	size_t			 nover, capover;
 };
 
 void
@@ -531,6 +541,19 @@ pimp_insert(struct pimp *p)
 
 		if (p->rows[i].state != PIMP_NEW)
 			continue;
+		if (p->room == 0) {
+			p->rows[i].state = PIMP_OVER;
+			if (p->nover == p->capover) {
+				p->capover = p->capover == 0 ? 64 : p->capover * 2;
+				if ((p->over = reallocarray(p->over, p->capover,
+				    sizeof(*p->over))) == NULL)
+					abort();
+			}
+			p->over[p->nover++] = p->rows[i].line;
+			continue;
+		}
+		if (p->room > 0)
+			p->room--;
 		p->res->created++;
 		/* Tags and notes need the new id: those rows go one by one. */
 		if (rec->tags != NULL || rec->f[PF_NOTE] != NULL) {
@@ -815,6 +838,25 @@ pimp_read(void *arg)
 	return NULL;
 }
 
+/*
+ * How many new prospects the plan lets this import add, counted after
+ * the tenant's lock so that imports and creates cannot both take the last
+ * places. An account not in good standing gets none: the handler refused
+ * it already, unless it lapsed while a big import waited for a worker.
+ */
+static int
+pimp_plan_room(struct pimp *p)
+{
+	struct plan_verdict	 v;
+	int			 rc;
+
+	p->nover = 0;
+	if ((rc = plan_check(p->db, PLAN_PROSPECTS, 0, &v)) != DB_OK)
+		return rc;
+	p->room = plan_room(&v);
+	return DB_OK;
+}
+
 /* One attempt at the whole file, inside db_tx() (it may run again). */
 static int
 pimp_tx(struct db *db, void *arg)
@@ -841,6 +883,7 @@ pimp_tx(struct db *db, void *arg)
 	if (p->src->read(p->src->arg, NULL, 0, &rc) < 0)	/* rewind */
 		return rc;
 	if ((rc = prosp_rec_lock(db)) != DB_OK ||
+	    (rc = pimp_plan_room(p)) != DB_OK ||
 	    (rc = pimp_supp_load(p)) != DB_OK ||
 	    (rc = pimp_bloom_load(p)) != DB_OK)
 		return rc;
@@ -870,6 +913,9 @@ pimp_tx(struct db *db, void *arg)
 		take ^= 1;
 	} while (!last);
 	pthread_join(reader, NULL);
+	for (size_t i = 0; i < p->nover; i++)
+		pimp_reject(p, p->over[i], "plan_limit", "Your plan's limit on "
+		    "prospects is reached: this line was not imported.");
 	if (failed)
 		return rc;
 	if (p->src_rc != DB_OK)
@@ -966,6 +1012,7 @@ pimp_run(struct db *db, const struct pimp_opts *o, struct pimp_source *src,
 	free(p.buf[0]);
 	free(p.buf[1]);
 	free(p.supp);
+	free(p.over);
 	return rc;
 }
 

@@ -28,6 +28,7 @@
 
 #include "arena.h"
 #include "conf.h"
+#include "hc.h"
 #include "log.h"
 #include "prospects.h"
 #include "req.h"
@@ -196,55 +197,6 @@ places_reply(struct req *r, enum places_rc rc, long retry_after)
 	return resp_problem(r, a->status, a->code, a->detail);
 }
 
-/* Google's answer, as received. */
-struct places_http {
-	char	*body;		/* malloc'ed, NUL-terminated */
-	size_t	 len, cap;
-	int	 over;		/* more than PLACES_ANSWER_MAX: cut */
-	long	 retry_after;	/* seconds, 0 if none */
-};
-
-static size_t
-places_write(char *p, size_t size, size_t n, void *arg)
-{
-	struct places_http	*h = arg;
-	size_t			 len = size * n;
-
-	if (h->len + len > PLACES_ANSWER_MAX) {
-		h->over = 1;
-		return 0;
-	}
-	if (h->len + len + 1 > h->cap) {
-		h->cap = (h->len + len + 1) * 2;
-		if ((h->body = realloc(h->body, h->cap)) == NULL)
-			abort();
-	}
-	memcpy(h->body + h->len, p, len);
-	h->len += len;
-	h->body[h->len] = '\0';
-	return len;
-}
-
-/* Keeps a Retry-After of delay-seconds (RFC 9110 section 10.2.3). */
-static size_t
-places_header(char *p, size_t size, size_t n, void *arg)
-{
-	struct places_http	*h = arg;
-	size_t			 len = size * n;
-	static const char	 name[] = "retry-after:";
-	char			 buf[24];
-
-	if (len > sizeof(name) && len < sizeof(name) + sizeof(buf) &&
-	    strncasecmp(p, name, sizeof(name) - 1) == 0) {
-		memcpy(buf, p + sizeof(name) - 1, len - (sizeof(name) - 1));
-		buf[len - (sizeof(name) - 1)] = '\0';
-		h->retry_after = strtol(buf, NULL, 10);
-		if (h->retry_after < 0 || h->retry_after > 86400)
-			h->retry_after = 0;
-	}
-	return len;
-}
-
 /* The easy handle, kept across requests so the TLS session to Google is too. */
 static CURL	*places_curl;
 
@@ -288,7 +240,7 @@ places_error_info(const char *body, char *status, char *reason, size_t n)
  */
 static enum places_rc
 places_call(struct req *r, const char *key, const char *body, int with_token,
-    struct places_http *h)
+    struct hc_answer *h)
 {
 	const struct conf	*c = r->conf;
 	struct curl_slist	*hdrs = NULL, *s;
@@ -316,9 +268,9 @@ places_call(struct req *r, const char *key, const char *body, int with_token,
 	curl_easy_setopt(places_curl, CURLOPT_TIMEOUT, c->places_timeout);
 	curl_easy_setopt(places_curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(places_curl, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(places_curl, CURLOPT_WRITEFUNCTION, places_write);
+	curl_easy_setopt(places_curl, CURLOPT_WRITEFUNCTION, hc_write);
 	curl_easy_setopt(places_curl, CURLOPT_WRITEDATA, h);
-	curl_easy_setopt(places_curl, CURLOPT_HEADERFUNCTION, places_header);
+	curl_easy_setopt(places_curl, CURLOPT_HEADERFUNCTION, hc_header);
 	curl_easy_setopt(places_curl, CURLOPT_HEADERDATA, h);
 	rc = curl_easy_perform(places_curl);
 	curl_easy_getinfo(places_curl, CURLINFO_RESPONSE_CODE, &code);
@@ -584,7 +536,7 @@ places_flags(struct req *r, const char *region, const char *const f[PF__MAX],
 int
 prosp_places_search(struct req *r)
 {
-	struct places_http	 h = { NULL, 0, 0, 0, 0 };
+	struct hc_answer	 h = { .max = PLACES_ANSWER_MAX };
 	enum places_rc		 prc;
 	const char		*query = req_str(r, PQ_QUERY);
 	const char		*location = req_str(r, PQ_LOCATION);
@@ -668,6 +620,7 @@ struct places_import {
 	int		 update;	/* on_duplicate: update */
 	char		 region[3];
 	long		 created, updated, duplicates, suppressed;
+	long long	 room;		/* prospects the plan still allows */
 	json_t		*rejected;	/* owned: [{place_id, reason, message}] */
 	json_t		*ids;		/* owned: prospects created or updated */
 };
@@ -730,7 +683,13 @@ places_import_one(struct db *db, struct places_import *im, const char *id)
 			json_array_append_new(im->ids, json_sprintf("%llu",
 			    (unsigned long long)pid));
 		}
+	} else if (rc == DB_NONE && im->room == 0) {
+		places_reject(im, id, "plan_limit", "Your plan's limit on "
+		    "prospects is reached: this place was not imported.");
+		rc = DB_OK;
 	} else if (rc == DB_NONE) {
+		if (im->room > 0)
+			im->room--;
 		rc = prosp_rec_insert(db, &rec, im->r->sess->user_id, "places",
 		    0, &pid);
 		if (rc == DB_OK) {
@@ -749,13 +708,16 @@ static int
 places_import_tx(struct db *db, void *arg)
 {
 	struct places_import	*im = arg;
+	struct plan_verdict	 v;
 	json_t			*id;
 	size_t			 i;
 	int			 rc;
 
 	im->created = im->updated = im->duplicates = im->suppressed = 0;
-	if ((rc = prosp_rec_lock(db)) != DB_OK)
+	if ((rc = prosp_rec_lock(db)) != DB_OK ||
+	    (rc = plan_check(db, PLAN_PROSPECTS, 0, &v)) != DB_OK)
 		return rc;
+	im->room = plan_room(&v);
 	json_array_clear(im->rejected);
 	json_array_clear(im->ids);
 	json_array_foreach(im->place_ids, i, id)
@@ -775,6 +737,8 @@ prosp_places_import(struct req *r)
 	im.r = r;
 	im.place_ids = r->vals[PL_PLACE_IDS];
 	im.update = dup != NULL && strcmp(dup, "update") == 0;
+	if (prosp_plan_or_reply(r) == -1)
+		return r->status;
 	if ((rc = prosp_rec_region(r->db, im.region)) != DB_OK)
 		return resp_db(r, rc);
 	im.rejected = json_array();

@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "field.h"
+#include "plan.h"
 #include "sess.h"
 
 #include "prosp_rec.h"
@@ -49,6 +50,15 @@ int	prosp_places_import(struct req *);
 /* prosp_enrich.c */
 int	prosp_enrich(struct req *);
 int	prosp_enrich_status(struct req *);
+
+/*
+ * The plan's word before a bulk addition (an import, a Places import):
+ * 0 when the account is in good standing with room for at least one more
+ * prospect; otherwise -1 with 402 or 403 written (plan.h). What fits of
+ * the addition is then decided row by row inside its transaction: the
+ * rest is rejected with reason "plan_limit".
+ */
+int	prosp_plan_or_reply(struct req *r);
 
 /* Body field tables: declared in the headers above, next to their enums. */
 

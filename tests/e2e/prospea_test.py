@@ -364,3 +364,74 @@ def sms_sent(to=None):
         if to is None or re.sub(r"\D", "", m["to"]) == re.sub(r"\D", "", to):
             out.append(m)
     return out
+
+
+# -- Stripe (README.md "Billing and Stripe") ---------------------------------
+
+WEBHOOK = "/api/v1/webhooks/stripe"
+
+
+def stripe_secret(name="whsec"):
+    """The webhook signing secret ./dev wrote: "whsec" (the endpoint's
+    current one) or "whsec-old" (the previous one, still accepted during a
+    rotation; test stack only)."""
+    with open(os.path.join(VAR, "stripe", name)) as fh:
+        return fh.read().strip()
+
+
+def stripe_sign(body, secret=None, t=None):
+    """The Stripe-Signature header value for body (bytes) signed at t
+    (default now) with secret (default the current one), by Stripe's
+    recipe: v1 = hex HMAC-SHA256(secret, "<t>." + body)."""
+    import hashlib
+    import hmac
+    t = int(time.time()) if t is None else t
+    mac = hmac.new((secret or stripe_secret()).encode(), b"%d." % t + body,
+                   hashlib.sha256).hexdigest()
+    return "t=%d,v1=%s" % (t, mac)
+
+
+def stripe_event(etype, obj, event_id=None, created=None, api_version="2025-08-27.basil"):
+    """An event envelope as Stripe sends it (bytes, compact JSON)."""
+    ev = {"id": event_id or "evt_test_" + uuid.uuid4().hex[:24], "object": "event",
+          "api_version": api_version, "created": int(created or time.time()),
+          "data": {"object": obj}, "livemode": False, "pending_webhooks": 1,
+          "request": {"id": None, "idempotency_key": None}, "type": etype}
+    return json.dumps(ev, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def stripe_post(body, signature="sign", headers=None):
+    """POSTs body (bytes) to the webhook. signature: a header value, None
+    for no header, or "sign" to sign it now with the current secret."""
+    h = {"Content-Type": "application/json; charset=utf-8",
+         "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"}
+    if signature == "sign":
+        signature = stripe_sign(body)
+    if signature is not None:
+        h["Stripe-Signature"] = signature
+    h.update(headers or {})
+    return request("POST", WEBHOOK, body, h)
+
+
+def stripe_requests():
+    """What the Stripe stand-in received, oldest first (tests/standin/stripe.py
+    --log): dicts with method, path, idempotency_key, stripe_version,
+    content_type, form, status, replayed."""
+    path = os.path.join(VAR, "stripe", "requests.jsonl")
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def without_limits(addr):
+    """Puts the account signed up with addr on a plan without limits (a
+    plan row of the tests' own, "test_unlimited"), for tests about other
+    things than the plan: a 20 000-row import is past the trial's 5 000
+    prospects (README.md "Billing and Stripe")."""
+    sql("INSERT IGNORE INTO plan (code, name, position) "
+        "VALUES ('test_unlimited', 'Unlimited (tests)', 98)")
+    sql("INSERT INTO subscription (user_id, plan_code, status, trial_ends_at, created_at, "
+        "updated_at) VALUES (%s, 'test_unlimited', 'active', NOW(), NOW(), NOW()) "
+        "ON DUPLICATE KEY UPDATE plan_code = 'test_unlimited', status = 'active'",
+        (user_id(addr),))

@@ -14,7 +14,7 @@ import subprocess
 import time
 import unittest
 
-from prospea_test import main, logged_in, sql, request, upload, user_id
+from prospea_test import main, logged_in, sql, request, upload, user_id, without_limits
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOSOM = os.path.join(HERE, "data", "gmaps_export_gosom.csv")
@@ -382,6 +382,7 @@ class BigFiles(unittest.TestCase):
 
     def setUp(self):
         self.c, self.addr = logged_in(prefix="imp-big")
+        without_limits(self.addr)       # files bigger than the trial's limit
 
     def big(self, rows, extra=""):
         lines = ["Nom;Code postal;Ville;Téléphone;E-mail"]

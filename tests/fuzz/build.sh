@@ -40,6 +40,7 @@ sources() {
 		    fcgi/arena.c ;;
 	tmpl)	echo fcgi/tmpl.c fcgi/query.c fcgi/arena.c ;;
 	inbound) echo fcgi/inbound.c fcgi/email.c fcgi/query.c fcgi/arena.c ;;
+	stripe_sig) echo fcgi/stripe_sig.c ;;
 	*)	echo "build.sh: no target named $1" >&2; return 1 ;;
 	esac
 }
@@ -50,10 +51,11 @@ libs() {
 	html)	pkg-config --cflags --libs gumbo libcurl libidn2 ;;
 	tmpl)	pkg-config --cflags --libs jansson ;;
 	inbound) pkg-config --cflags --libs libidn2 ;;
+	stripe_sig) pkg-config --cflags --libs libsodium ;;
 	esac
 }
 
-targets=${*:-query cookie field csv html robots tmpl inbound form}
+targets=${*:-query cookie field csv html robots tmpl inbound form stripe_sig}
 mkdir -p "$out"
 for name in $targets; do
 	srcs=$(sources "$name")
