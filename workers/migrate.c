@@ -9,7 +9,8 @@
  *  3. applies sql/grants.sql (one least-privilege account per program);
  *  4. with --passwords DIR, sets each account's password from DIR/<account>.
  *  5. fills what a migration asked of C code: prospect.search_text of
- *     rows written before sql/migrations/0003 (pnorm_search_text()).
+ *     rows written before sql/migrations/0003 (pnorm_search_text());
+ *     with --backfill-only, that alone.
  *
  * It connects as an administrative account (default: the unix user's
  * namesake through the unix_socket plugin, as mariadb-install-db creates
@@ -399,7 +400,7 @@ main(int argc, char *argv[])
 	const char	*admin = getenv("PROSPEA_DB_ADMIN");
 	char		 sql[512], path[4096], *grants;
 	size_t		 len;
-	int		 i, dry = 0, rc = 1;
+	int		 i, dry = 0, backfill_only = 0, rc = 1;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
@@ -412,10 +413,12 @@ main(int argc, char *argv[])
 			pwdir = argv[++i];
 		else if (strcmp(argv[i], "--dry-run") == 0)
 			dry = 1;
+		else if (strcmp(argv[i], "--backfill-only") == 0)
+			backfill_only = 1;
 		else {
 			fprintf(stderr, "usage: prospea-migrate [-c config-file] "
 			    "[--sql DIR] [--admin ACCOUNT] [--passwords DIR] "
-			    "[--dry-run]\n");
+			    "[--dry-run | --backfill-only]\n");
 			return 2;
 		}
 	}
@@ -448,6 +451,15 @@ main(int argc, char *argv[])
 	if (migrate_exec(my, sql_utc) == -1 ||
 	    (!dry && migrate_exec(my, sql_create_log) == -1))
 		goto out;
+	/*
+	 * --backfill-only: step 5 alone, safe beside running programs (the
+	 * grants of step 3 are revoked and given again, a moment in which
+	 * the programs' statements are refused).
+	 */
+	if (backfill_only) {
+		rc = migrate_search_backfill(my) == -1;
+		goto out;
+	}
 	if (migrate_run(my, dir, dry) == -1)
 		goto out;
 	if (!dry) {
