@@ -178,3 +178,4 @@ GRANT SELECT (id, channel, status, sent_at) ON my_message TO 'prospea_billing'@'
 -- of the signed-in account, and the usage each program counts.
 GRANT SELECT ON my_plan TO 'prospea_prospects'@'localhost';
 GRANT SELECT ON my_plan TO 'prospea_importer'@'localhost';
+GRANT SELECT ON my_plan TO 'prospea_campaigns'@'localhost';

@@ -1093,6 +1093,7 @@ struct camp_move_tx {
 	enum camp_move	 move;
 	const char	*conflict;	/* out: 409, why */
 	json_t		*errors;	/* out: what stops it from running */
+	struct plan_verdict plan;	/* out: the plan's word on running */
 };
 
 /*
@@ -1153,6 +1154,15 @@ camp_move_run(struct db *db, void *arg)
 			tx->conflict = "The campaign cannot run as it stands: see errors.";
 			return DB_NONE;
 		}
+		/*
+		 * A paid-up plan, and room for one more active campaign when a
+		 * draft starts (a paused one already counts).
+		 */
+		if ((rc = camp_plan_check(db, PLAN_ACTIVE_CAMPAIGNS,
+		    strcmp(d->status, "draft") == 0, &tx->plan)) != DB_OK)
+			return rc;
+		if (tx->plan.status != 0)
+			return DB_NONE;
 	}
 	rc = db_exec(db, CC_STATUS, DB_ARGS(DB_TEXT(to), DB_TEXT(to),
 	    DB_INT(d->id)));
@@ -1162,14 +1172,21 @@ camp_move_run(struct db *db, void *arg)
 static int
 camp_move(struct req *r, enum camp_move move)
 {
-	struct camp_move_tx	 tx = { r, NULL, move, NULL, NULL };
+	struct camp_move_tx	 tx;
 	int			 rc;
 
+	memset(&tx, 0, sizeof(tx));
+	tx.r = r;
+	tx.move = move;
 	tx.d = arena_alloc(r->arena, sizeof(*tx.d));
 	camp_def_init(tx.d);
 	if ((tx.d->id = req_param_id(r, 0)) == 0)
 		return resp_db(r, DB_NONE);
 	rc = db_tx(r->db, camp_move_run, &tx);
+	if (tx.plan.status != 0) {
+		json_decref(tx.errors);
+		return plan_reply(r, &tx.plan);
+	}
 	if (tx.conflict != NULL)
 		return resp_problem_ext(r, 409, "conflict", tx.conflict,
 		    tx.errors != NULL ? json_pack("{s:o}", "errors", tx.errors) :
@@ -1572,6 +1589,7 @@ int
 camp_enroll(struct req *r)
 {
 	struct camp_enroll_tx	 tx;
+	struct plan_verdict	 plan;
 	json_t			*o;
 	size_t			 i;
 	int			 rc;
@@ -1590,6 +1608,15 @@ camp_enroll(struct req *r)
 		tx.ids = camp_unique_ids(r->vals[CE_PROSPECT_IDS]);
 	} else if (camp_filter_or_reply(r, r->vals[CE_FILTER], &tx.filter) == -1)
 		return r->status;
+	/* An account that is not paid up enrolls nothing (402, plan.h). */
+	if ((rc = plan_check(r->db, PLAN_ACTIVE_CAMPAIGNS, 0, &plan)) != DB_OK) {
+		json_decref(tx.ids);
+		return resp_db(r, rc);
+	}
+	if (plan.status == 402) {
+		json_decref(tx.ids);
+		return plan_reply(r, &plan);
+	}
 	rc = db_tx(r->db, camp_enroll_run, &tx);
 	json_decref(tx.ids);
 	if (tx.conflict != NULL)

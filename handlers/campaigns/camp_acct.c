@@ -62,6 +62,7 @@ static const char *const camp_acct_sql[CA__MAX] = {
 	T(CA_IN_USE) = "SELECT id FROM my_campaign WHERE status IN"
 	    " ('running', 'paused') AND (email_account_id = ? OR"
 	    " sms_account_id = ?) LIMIT 1",
+	T(CA_TENANT_LOCK) = "SELECT id FROM my_account FOR UPDATE",
 #undef T
 };
 const struct db_table camp_acct_table = { camp_acct_sql, CT__MAX, CA__MAX };
@@ -314,7 +315,20 @@ struct camp_acct_tx {
 	struct req		*r;
 	struct camp_acct	*a;
 	json_t			*errors;	/* out: rule violations */
+	struct plan_verdict	 plan;		/* out: a new account's plan check */
 };
+
+int
+camp_plan_check(struct db *db, enum plan_limit limit, long long adding,
+    struct plan_verdict *v)
+{
+	int	 rc;
+
+	if ((rc = db_one(db, CA_TENANT_LOCK, DB_NOARGS)) != DB_OK)
+		return rc == DB_NONE ? DB_ERR : rc;
+	db_done(db);
+	return plan_check(db, limit, adding, v);
+}
 
 /* The value of column col as an argument: numbers as integers. */
 static struct db_arg
@@ -342,6 +356,11 @@ camp_acct_write(struct db *db, void *arg)
 	char			 row[24];
 
 	if (a->id == 0) {
+		if ((rc = camp_plan_check(db, PLAN_SENDING_ACCOUNTS, 1,
+		    &tx->plan)) != DB_OK)
+			return rc;
+		if (tx->plan.status != 0)
+			return DB_NONE;		/* rolled back; answered 402/403 */
 		if ((rc = db_exec(db, CA_INSERT, DB_ARGS(DB_INT(r->sess->user_id),
 		    DB_TEXT(a->channel), DB_TEXT(a->val[AC_NAME])))) != DB_OK)
 			return rc;
@@ -399,7 +418,7 @@ camp_acct_write(struct db *db, void *arg)
 static int
 camp_acct_save(struct req *r, struct camp_acct *a, int stored)
 {
-	struct camp_acct_tx	 tx = { r, a, NULL };
+	struct camp_acct_tx	 tx;
 	json_t			*v;
 	size_t			 i;
 	int			 rc;
@@ -425,7 +444,12 @@ camp_acct_save(struct req *r, struct camp_acct *a, int stored)
 		a->secret[i] = json_string_value(v);
 		a->clear[i] = v != NULL && json_is_null(v);
 	}
+	memset(&tx, 0, sizeof(tx));
+	tx.r = r;
+	tx.a = a;
 	rc = db_tx(r->db, camp_acct_write, &tx);
+	if (tx.plan.status != 0)
+		return plan_reply(r, &tx.plan);
 	if (tx.errors != NULL)
 		return resp_invalid_semantic(r, "The sending account is incomplete.",
 		    tx.errors);

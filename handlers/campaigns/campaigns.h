@@ -21,6 +21,7 @@
 
 #include "db.h"
 #include "field.h"
+#include "plan.h"
 #include "sess.h"
 #include "tmpl.h"
 
@@ -106,9 +107,20 @@ enum camp_acct_stmt {
 	CA_TESTED,
 	CA_DELETE,
 	CA_IN_USE,
+	CA_TENANT_LOCK,		/* the account row: one writer of a tenant at a time */
 	CA__MAX
 };
 extern const struct db_table camp_acct_table;
+
+/*
+ * Locks the tenant's account row for the transaction and checks that
+ * adding `adding` of limit fits the plan (plan.h), into *v. DB_OK (then
+ * v->status says: 0 allowed, 402, 403) or an error code. Called inside
+ * the transaction that adds, so two requests at once cannot both take
+ * the last place.
+ */
+int	camp_plan_check(struct db *db, enum plan_limit limit, long long adding,
+	    struct plan_verdict *v);
 
 enum {
 	SA_CHANNEL, SA_NAME, SA_FROM_NAME, SA_FROM_EMAIL, SA_REPLY_TO,

@@ -13,7 +13,9 @@ int
 main(int argc, char *argv[])
 {
 	const struct db_table tables[] = { sess_table, camp_tmpl_table,
-	    camp_acct_table, camp_table, camp_tasks_table, camp_unsub_table };
+	    camp_acct_table, camp_table, camp_tasks_table, camp_unsub_table,
+	    plan_table, plan_usage_table[PLAN_SENDING_ACCOUNTS],
+	    plan_usage_table[PLAN_ACTIVE_CAMPAIGNS] };
 	const struct app app = {
 		.name = "campaigns",
 		.db_user = "prospea_campaigns",

@@ -31,6 +31,7 @@ class Base(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.c, cls.email = t.logged_in(prefix="camp")
+        t.without_limits(cls.email)     # the plan's limits: PlanLimits below
 
 
 class Templates(Base):
@@ -215,6 +216,51 @@ class SendingAccounts(Base):
         self.assertEqual(r.status, 200, r)
         self.assertFalse(r.json["smtp"]["ok"], r)
         self.assertIn(r.json["smtp"]["code"], ("tls", "protocol", "connect"), r)
+
+
+class PlanLimits(unittest.TestCase):
+    """The plan (fcgi/plan.h) where the campaigns work happens: sending
+    accounts and active campaigns counted against its limits (403 naming
+    the limit), nothing started or enrolled while unpaid (402)."""
+
+    def test_trial_limits_and_unpaid(self):
+        c, email = t.logged_in(prefix="camp-plan")      # on the 14-day trial
+        r = c.call("POST", SA, email_account())
+        self.assertEqual(r.status, 201, r)
+        r = c.call("POST", SA, email_account(name="Deuxième"))
+        self.assertEqual(r.status, 403, r)
+        self.assertEqual((r.json["limit"], r.json["max"], r.json["used"]),
+                         ("sending_accounts", 1, 1), r)
+        tpl = c.call("POST", T, {"name": "t", "channel": "email", "subject": "s",
+                                 "body": "Bonjour"}).json
+        acct = c.call("GET", SA).json["items"][0]["id"]
+        camps = [c.call("POST", "/api/v1/campaigns", {
+            "name": "C%d" % i, "sending_account_id": acct,
+            "steps": [{"kind": "email", "template_id": tpl["id"]}]}).json for i in range(2)]
+        r = c.call("POST", "/api/v1/campaigns/%s/start" % camps[0]["id"])
+        self.assertEqual(r.status, 200, r)
+        r = c.call("POST", "/api/v1/campaigns/%s/start" % camps[1]["id"])
+        self.assertEqual(r.status, 403, r)
+        self.assertEqual(r.json["limit"], "active_campaigns", r)
+        # Pausing and resuming the one that runs stays within the limit.
+        self.assertEqual(c.call("POST", "/api/v1/campaigns/%s/pause" % camps[0]["id"]).status, 200)
+        self.assertEqual(c.call("POST", "/api/v1/campaigns/%s/resume" % camps[0]["id"]).status,
+                         200)
+        # Unpaid: nothing starts, nothing is enrolled, nothing is deleted.
+        t.sql("INSERT INTO subscription (user_id, plan_code, status, trial_ends_at, "
+              "created_at, updated_at) VALUES (%s, 'starter', 'unpaid', NOW(), NOW(), NOW()) "
+              "ON DUPLICATE KEY UPDATE plan_code = 'starter', status = 'unpaid'",
+              (t.user_id(email),))
+        p = c.call("POST", "/api/v1/prospects", {"name": "Garage", "email": "a@garage.example"})
+        self.assertEqual(p.status, 402, p)
+        self.assertEqual(c.call("POST", "/api/v1/campaigns/%s/pause" % camps[0]["id"]).status, 200)
+        r = c.call("POST", "/api/v1/campaigns/%s/resume" % camps[0]["id"])
+        self.assertEqual(r.status, 402, r)
+        r = c.call("POST", "/api/v1/campaigns/%s/enroll" % camps[0]["id"], {"prospect_ids": ["1"]})
+        self.assertEqual(r.status, 402, r)
+        self.assertEqual(c.call("POST", SA, email_account(name="x")).status, 402)
+        self.assertEqual(len(c.call("GET", SA).json["items"]), 1)
+        self.assertEqual(c.call("GET", "/api/v1/campaigns/" + camps[0]["id"]).status, 200)
 
 
 class Isolation(Base):

@@ -95,6 +95,7 @@ class Tenant:
 
     def __init__(self, prefix):
         self.c, self.email = t.logged_in(prefix=prefix)
+        t.without_limits(self.email)    # the plan's limits: test_campaign_setup.PlanLimits
         self.id = t.user_id(self.email)
         self.domain = "%s.example" % uuid.uuid4().hex[:10]
         r = self.c.call("POST", SA, email_account())

@@ -79,6 +79,7 @@ READABLE = {
         "my_message": "*",
         "my_task": "*",
         "message": {"id", "user_id", "prospect_id", "channel", "to_addr"},
+        "my_plan": "*",         # the plan limits of sending accounts, campaigns
     },
 }
 # The tenant tables behind the views, and the views themselves.
