@@ -84,6 +84,14 @@ struct conf {
 	long		 outreach_allow_private; /* 1: users' servers may be loopback/private */
 	char		*sms_twilio_url;	/* Twilio REST base URL */
 	char		*sms_brevo_url;		/* Brevo API base URL */
+
+	/* prospea-sender: campaign steps, replies and bounces */
+	long		 contact_gap_hours;	/* frequency cap across campaigns */
+	long		 imap_poll_seconds;	/* between two polls of one mailbox */
+	long		 sender_lease;		/* seconds a claimed enrollment is its sender's */
+	long		 sender_batch;		/* enrollments claimed at a time */
+	long		 test_mode;		/* 1: a test stack (./dev test) */
+	char		*sender_clock_file;	/* test_mode only: offset of "now", s */
 };
 
 /*
