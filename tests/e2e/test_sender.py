@@ -44,15 +44,24 @@ def outbox_files():
     return glob.glob(os.path.join(t.VAR, "mail", "outbox", "new", "*"))
 
 
+_rcpt = {}      # stored file -> its X-RcptTo (files never change)
+
+
 def outbox(addr):
-    """The raw messages the user's server stored for addr: [(bytes, message)]."""
+    """The raw messages the user's server stored for addr, oldest first:
+    [(bytes, email.message)]. Each file's recipient is read once."""
     out = []
     for f in outbox_files():
-        with open(f, "rb") as fh:
-            raw = fh.read()
-        m = email.message_from_bytes(raw, policy=email.policy.default)
-        if m["X-RcptTo"] == addr:
-            out.append((os.path.getmtime(f), f, raw, m))
+        if f not in _rcpt:
+            with open(f, "rb") as fh:
+                head = fh.read(4096)
+            m = re.search(rb"^X-RcptTo: ([^\r\n]*)", head, re.M)
+            _rcpt[f] = m.group(1).decode() if m else ""
+        if _rcpt[f] == addr:
+            with open(f, "rb") as fh:
+                raw = fh.read()
+            out.append((os.path.getmtime(f), f, raw,
+                        email.message_from_bytes(raw, policy=email.policy.default)))
     out.sort(key=lambda x: (x[0], x[1]))
     return [(raw, m) for _, _, raw, m in out]
 
@@ -189,6 +198,13 @@ class Fixture:
             self.pid[email_addr] = pid
         assert len(self.pid) == n
 
+    def readdress(self, old, new):
+        """Gives the prospect of address old the address new (PATCH)."""
+        r = self.c.call("PATCH", "/api/v1/prospects/%d" % self.pid[old], {"email": new})
+        assert r.status == 200, r
+        self.pid[new] = self.pid.pop(old)
+        self.addrs[self.addrs.index(old)] = new
+
     def template(self, channel, body, subject=None, html=None):
         b = {"name": "t", "channel": channel, "body": body}
         if subject is not None:
@@ -217,13 +233,15 @@ class Fixture:
                    arg if kind == "wait" else None))
         return cid
 
-    def enroll(self, cid, addrs, due=None):
-        """Enrolls the prospects of addrs (due now by the server's clock, as
-        POST /campaigns/{id}/enroll does, or at due: a UTC naive datetime)."""
-        for a in addrs:
+    def enroll(self, cid, addrs, spread=False):
+        """Enrolls the prospects of addrs, due now by the server's clock as
+        POST /campaigns/{id}/enroll does (spread: a millisecond apart, in
+        the order given, so that the queue takes them in that order)."""
+        for i, a in enumerate(addrs):
             t.sql("INSERT INTO enrollment (user_id, campaign_id, prospect_id, due_at, "
-                  "enrolled_at, updated_at) VALUES (%s, %s, %s, COALESCE(%s, NOW(3)), "
-                  "NOW(3), NOW(3))", (self.uid, cid, self.pid[a], due))
+                  "enrolled_at, updated_at) VALUES (%s, %s, %s, "
+                  "NOW(3) - INTERVAL 1 HOUR + INTERVAL %s MICROSECOND, NOW(3), NOW(3))",
+                  (self.uid, cid, self.pid[a], 1000 * i if spread else 0))
 
     def enrollments(self, cid):
         """{address: (status, stop_reason, position, due_at, last_error)}."""
@@ -501,6 +519,133 @@ class Campaign(Base):
                 "Subject: x\r\n\r\n--B0--\r\n" % (
                     t.MAILBOX_USER, email.utils.formatdate(), time.time_ns(), addr,
                     msgid)).encode()
+
+
+class Crash(Base):
+    """A sender killed (kill -9) in the middle of a batch, while its server
+    holds the answer to a message it has stored: that message becomes
+    'uncertain' and is never sent again; the rest of the batch, leased to
+    the dead sender, goes out once, through two other senders."""
+
+    def test_kill_mid_batch(self):
+        day = next_monday() + datetime.timedelta(days=15)     # a Tuesday
+        at = paris(day.year, day.month, day.day, 10, 0)
+        set_clock(at)
+        f = Fixture("sender-crash", 24)
+        slow = "slowdata-%d@sender-crash.example" % f.uid
+        f.readdress(f.addrs[4], slow)
+        cid = f.campaign([("email", f.template("email", "Bonjour {{business_name}}",
+                                               subject="Bonjour"))], daily_limit=1000)
+        f.enroll(cid, f.addrs, spread=True)
+        s1 = self.senders.start("crash-1", batch=10)
+        wait_for("the slow message on its way", lambda: t.sql(
+            "SELECT status FROM message WHERE campaign_id = %s AND to_addr = %s",
+            (cid, slow)) == (("sending",),))
+        os.kill(s1.pid, signal.SIGKILL)
+        s1.wait()
+        # The stored message is there; five of the batch were never run.
+        wait_for("the slow message stored", lambda: outbox(slow))
+        self.assertEqual(len(f.messages(cid)), 5)
+        self.assertEqual(t.sql("SELECT COUNT(*) FROM enrollment WHERE campaign_id = %s "
+                               "AND lease_until IS NOT NULL AND status = 'active'",
+                               (cid,))[0][0], 6)
+        for n in ("crash-2", "crash-3"):
+            self.senders.start(n, batch=4)
+        # Leases run out on the senders' clock: no need to wait for it.
+        time.sleep(1)
+        set_clock(at + datetime.timedelta(seconds=30))
+        wait_for("the end of the campaign", lambda: all(
+            v[0] != "active" for v in f.enrollments(cid).values()))
+        time.sleep(1.5)
+        enr = f.enrollments(cid)
+        self.assertEqual(enr[slow][:2], ("stopped", "uncertain"))
+        self.assertIn("may or may not have left", enr[slow][4])
+        msgs = {m[0]: m for m in f.messages(cid)}
+        self.assertEqual(len(msgs), 24)
+        self.assertEqual(msgs[slow][2], "uncertain")
+        for a in f.addrs:
+            self.assertEqual(len(outbox(a)), 1, a)
+            if a != slow:
+                self.assertEqual(enr[a][:2], ("completed", None), a)
+                self.assertEqual(msgs[a][2], "sent", a)
+
+
+class Race(Base):
+    """Two senders on one queue: every step goes out once. The SMTP
+    server's refusals: 5.1.1 bounces and suppresses, another 5xx fails, a
+    4xx is tried again later on the same row; the gap between two
+    messages of an account lines them up."""
+
+    def test_two_senders_share_the_queue(self):
+        day = next_monday() + datetime.timedelta(days=23)     # a Wednesday
+        at = paris(day.year, day.month, day.day, 10, 0)
+        set_clock(at)
+        f = Fixture("sender-race", 40)
+        bad = {"bounce": "rcpt550-%d@sender-race.example" % f.uid,
+               "refused": "rcpt554-%d@sender-race.example" % f.uid,
+               "later": "rcpt451-%d@sender-race.example" % f.uid}
+        for i, a in enumerate(bad.values()):
+            f.readdress(f.addrs[10 + i], a)
+        cid = f.campaign([("email", f.template("email", "Bonjour {{business_name}}",
+                                               subject="Bonjour"))], daily_limit=1000)
+        f.enroll(cid, f.addrs)
+        for n in ("race-1", "race-2"):
+            self.senders.start(n, batch=3)
+        wait_for("every step run", lambda: sum(
+            1 for v in f.enrollments(cid).values()
+            if v[0] != "active" or v[4] is not None) == 40, timeout=30)
+        time.sleep(1)
+        good = [a for a in f.addrs if a not in bad.values()]
+        for a in good:
+            self.assertEqual(len(outbox(a)), 1, a)
+        msgs = f.messages(cid)
+        self.assertEqual(len(msgs), 40)
+        self.assertEqual(len({m[3] for m in msgs}), 40)          # one Message-ID each
+        per = []
+        for n in ("race-1", "race-2"):
+            with open(os.path.join(t.VAR, "log", "sender-%s.log" % n), encoding="utf-8") as fh:
+                per.append(len(re.findall(r'"msg":"message \d+: sent \(enrollment \d+, '
+                                          r'campaign %d,' % cid, fh.read())))
+        self.assertEqual(sum(per), 37, per)
+        self.assertTrue(all(per), per)                           # both took a share
+
+        enr = f.enrollments(cid)
+        st = {m[0]: m[2] for m in msgs}
+        self.assertEqual(enr[bad["bounce"]][:2], ("stopped", "bounced"))
+        self.assertEqual(st[bad["bounce"]], "bounced")
+        self.assertIn("5.1.1", enr[bad["bounce"]][4])
+        self.assertEqual(t.sql("SELECT reason FROM suppression WHERE user_id = %s",
+                               (f.uid,)), (("bounce",),))
+        self.assertEqual(enr[bad["refused"]][:2], ("stopped", "failed"))
+        self.assertEqual(st[bad["refused"]], "failed")
+        # 4xx: the enrollment waits 2^1 minutes; the row stays, 'failed'
+        # for now, and is used again by the next attempt.
+        later = enr[bad["later"]]
+        self.assertEqual(later[:3], ("active", None, 0))
+        self.assertIn("451", later[4])
+        self.assertEqual(st[bad["later"]], "failed")
+        row = t.sql("SELECT m.id, m.attempts, e.attempts, e.due_at, m.created_at FROM message m "
+                    "JOIN enrollment e ON e.id = m.enrollment_id WHERE m.to_addr = %s",
+                    (bad["later"],))[0]
+        self.assertEqual(row[1:3], (1, 1))
+        self.assertAlmostEqual((utc(row[3]) - at).total_seconds(), 120, delta=15)
+        set_clock(at + datetime.timedelta(minutes=3))
+        wait_for("the second attempt", lambda: t.sql(
+            "SELECT attempts FROM message WHERE id = %s", (row[0],))[0][0] == 2)
+        self.assertEqual(t.sql("SELECT COUNT(*) FROM message WHERE to_addr = %s",
+                               (bad["later"],))[0][0], 1)
+
+        # gap_seconds: three messages of one account, 300 s apart.
+        g = f.campaign([("email", f.template("email", "Re {{business_name}}",
+                                             subject="Encore"))], gap=300)
+        trio = good[:3]
+        set_clock(at + datetime.timedelta(days=5))                # Monday, past the cap
+        f.enroll(g, trio)
+        wait_for("the first of three", lambda: len(f.messages(g)) == 1)
+        time.sleep(1)
+        first = t.sql("SELECT sent_at FROM message WHERE campaign_id = %s", (g,))[0][0]
+        dues = sorted(utc(v[3]) for v in f.enrollments(g).values() if v[0] == "active")
+        self.assertEqual([(d - utc(first)).total_seconds() for d in dues], [300, 600])
 
 
 if __name__ == "__main__":

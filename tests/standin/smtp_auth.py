@@ -25,7 +25,9 @@ Recipient address rejected: User unknown" (a mailbox that does not
 exist, RFC 3463 5.1.1), "rcpt554" "554 5.7.1 <addr>: Relay access denied"
 (refused for good, not for the address), "rcpt451" "451 4.3.0 <addr>:
 Temporary lookup failure" (try again later). Any other recipient is
-accepted.
+accepted; for one containing "slowdata" the message is stored, then the
+answer to DATA waits 4 seconds (a client that dies meanwhile has sent a
+message it never heard about).
 
 Every accepted message becomes one file in OUTBOX/new/ (Maildir: written
 in OUTBOX/tmp/, synced, then renamed, so a reader never sees half a
@@ -107,6 +109,8 @@ class Outbox:
         content = envelope.original_content or envelope.content
         name = self.store(head, content)
         log_line("%s stored %s for %s" % (peer, name, ", ".join(envelope.rcpt_tos)))
+        if any("slowdata" in r.rpartition("@")[0].lower() for r in envelope.rcpt_tos):
+            await asyncio.sleep(4)
         return "250 2.0.0 Ok: queued as %s" % name
 
 
