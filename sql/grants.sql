@@ -152,7 +152,7 @@ GRANT SELECT (id, status) ON campaign TO 'prospea_sender'@'localhost';
 GRANT SELECT (id, status) ON user_account TO 'prospea_sender'@'localhost';
 GRANT SELECT (id, user_id, enrollment_id, sending_account_id, status, sent_at)
       ON message TO 'prospea_sender'@'localhost';
-GRANT SELECT (id, user_id, channel, imap_host, imap_polled_at),
+GRANT SELECT (id, user_id, channel, imap_host, imap_polled_at, imap_error),
       UPDATE (imap_polled_at)
       ON sending_account TO 'prospea_sender'@'localhost';
 GRANT SELECT (status, first_name, last_name) ON my_account TO 'prospea_sender'@'localhost';

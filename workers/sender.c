@@ -178,10 +178,12 @@ static const char *const sender_sql[SN__MAX] = {
 	    "AND m.status = 'sending' "
 	    "JOIN enrollment e ON e.id = m.enrollment_id "
 	    "WHERE e.lease_until IS NULL OR e.lease_until < ? LIMIT 500",
+	/* A mailbox whose last poll failed: ten times less often. */
 	[SN_IMAP_DUE] =
 	    "SELECT a.id, a.user_id FROM sending_account a "
 	    "WHERE a.channel = 'email' AND a.imap_host IS NOT NULL "
-	    "AND (a.imap_polled_at IS NULL OR a.imap_polled_at < ?) "
+	    "AND (a.imap_polled_at IS NULL "
+	    "OR a.imap_polled_at < IF(a.imap_error IS NULL, ?, ?)) "
 	    "AND (SELECT u.status FROM user_account u WHERE u.id = a.user_id) "
 	    "= 'active' "
 	    "ORDER BY a.imap_polled_at LIMIT 1 FOR UPDATE SKIP LOCKED",
@@ -222,11 +224,16 @@ static const char *const sender_sql[SN__MAX] = {
 	    "AND position = ? FOR UPDATE",
 	[SN_OWN_LAST] =
 	    "SELECT MAX(sent_at) FROM my_message WHERE enrollment_id = ?",
-	/* Sent in the local day, or on its way now (another sender's). */
+	/*
+	 * Sent in the local day, or on its way now (another sender's). The
+	 * counts are locking reads: they see what other senders committed
+	 * since this transaction's snapshot (REPEATABLE READ), while the
+	 * campaign's or account's row lock keeps them from adding more.
+	 */
 	[SN_CAMP_DAY] =
 	    "SELECT COUNT(*) FROM my_message WHERE campaign_id = ? "
 	    "AND ((sent_at >= ? AND sent_at < ?) "
-	    "OR (sent_at IS NULL AND status = 'sending'))",
+	    "OR (sent_at IS NULL AND status = 'sending')) LOCK IN SHARE MODE",
 	[SN_ACCT_LOCK] =
 	    "SELECT channel, from_name, from_email, reply_to, smtp_host, "
 	    "smtp_port, smtp_security, smtp_username, smtp_password_ct, "
@@ -236,11 +243,12 @@ static const char *const sender_sql[SN__MAX] = {
 	[SN_ACCT_DAY] =
 	    "SELECT COUNT(*) FROM my_message WHERE sending_account_id = ? "
 	    "AND ((sent_at >= ? AND sent_at < ?) "
-	    "OR (sent_at IS NULL AND status = 'sending'))",
+	    "OR (sent_at IS NULL AND status = 'sending')) LOCK IN SHARE MODE",
 	[SN_ACCT_LAST] =
 	    "SELECT MAX(COALESCE(sent_at, created_at)) FROM my_message "
 	    "WHERE sending_account_id = ? "
-	    "AND (sent_at >= ? OR (sent_at IS NULL AND status = 'sending'))",
+	    "AND (sent_at >= ? OR (sent_at IS NULL AND status = 'sending')) "
+	    "LOCK IN SHARE MODE",
 	[SN_THREAD] =
 	    "SELECT message_id, subject FROM my_message WHERE enrollment_id = ? "
 	    "AND position < ? AND channel = 'email' AND status = 'sent' "
@@ -279,7 +287,7 @@ static const char *const sender_sql[SN__MAX] = {
 	    "updated_at = ? WHERE id = ?",
 	[SN_ENR_COMPLETE] =
 	    "UPDATE my_enrollment SET status = 'completed', position = ?, "
-	    "due_at = NULL, lease_until = NULL, last_error = NULL, "
+	    "due_at = NULL, lease_until = NULL, attempts = 0, last_error = NULL, "
 	    "finished_at = ?, updated_at = ? WHERE id = ?",
 	[SN_ENR_STOP] =
 	    "UPDATE my_enrollment SET status = 'stopped', stop_reason = ?, "
@@ -839,20 +847,26 @@ sender_next_day(struct step *st, long long day_end)
 
 /*
  * The account's limit today: daily_limit, or less while ramping up,
- * ramp_start + ramp_step per whole day since first_sent_at (ramp_start
- * before the first message), when both are set.
+ * ramp_start + ramp_step per local day (the campaign's zone) since the
+ * day of first_sent_at (ramp_start until the first message), when both
+ * are set.
  */
 static long long
-sender_account_limit(long long limit, const char *start, const char *step,
-    long long first_ms, long long now)
+sender_account_limit(const struct step *st, long long limit, const char *start,
+    const char *step, long long first_ms)
 {
 	long long	 ramp;
+	time_t		 today, first, to;
 
 	if (start == NULL || step == NULL)
 		return limit;
 	ramp = strtoll(start, NULL, 10);
-	if (first_ms >= 0 && now > first_ms)
-		ramp += strtoll(step, NULL, 10) * ((now - first_ms) / 86400000LL);
+	if (first_ms >= 0 && st->win_ok &&
+	    window_day(st->win.tz, (time_t)(st->now / 1000), &today, &to) == 0 &&
+	    window_day(st->win.tz, (time_t)(first_ms / 1000), &first, &to) == 0 &&
+	    today > first)
+		/* Whole local days, 23 or 25 hours long on a change of time. */
+		ramp += strtoll(step, NULL, 10) * ((today - first + 43200) / 86400);
 	return ramp < limit ? ramp : limit;
 }
 
@@ -1038,8 +1052,8 @@ sender_limits(struct step *st, const struct prospect *p, long long daily,
 	if ((rc = sender_day_count(st, SN_ACCT_DAY, st->acct_id, &n, &end)) !=
 	    DB_OK)
 		return rc;
-	limit = sender_account_limit(strtoll(a->limit, NULL, 10), a->ramp_start,
-	    a->ramp_step, a->first_sent, st->now);
+	limit = sender_account_limit(st, strtoll(a->limit, NULL, 10),
+	    a->ramp_start, a->ramp_step, a->first_sent);
 	if (n >= limit) {
 		*wait = sender_next_day(st, end);
 		*why = "the sending account's daily limit is reached";
@@ -1614,7 +1628,9 @@ struct finish {
 	char		 nowts[SENDER_TS];
 	long		 retry_after;	/* OUT_SESSION: seconds */
 	char		 provider_id[129];
-	char		 error[768];
+	char		 error[768];	/* for the user: the server's own words */
+	char		 brief[64];	/* for the log: codes only, never an
+					   address the server may quote */
 };
 
 /*
@@ -1737,6 +1753,9 @@ sender_send(struct step *st, struct sender_conn *k, struct finish *f)
 	if (!st->sms) {
 		mrc = mail_deliver(k->mc, st->from_addr, st->to, st->raw, &r);
 		snprintf(f->error, sizeof(f->error), "%s", r.err);
+		snprintf(f->brief, sizeof(f->brief), "SMTP %ld%s%s%s", r.code,
+		    r.status[0] != '\0' ? " " : "", r.status,
+		    r.session ? ", the session failed" : "");
 		if (mrc == MAIL_SENT) {
 			f->out = OUT_SENT;
 			snprintf(f->provider_id, sizeof(f->provider_id), "%s",
@@ -1757,6 +1776,9 @@ sender_send(struct step *st, struct sender_conn *k, struct finish *f)
 	sms_send(k->sc, &m, &res);
 	snprintf(f->error, sizeof(f->error), "%s: %s%s%s", sms_rc_names[res.rc],
 	    res.code, res.code[0] != '\0' ? " " : "", res.message);
+	snprintf(f->brief, sizeof(f->brief), "SMS %s, HTTP %ld%s%.24s",
+	    sms_rc_names[res.rc], res.status, res.code[0] != '\0' ? ", code " : "",
+	    res.code);
 	switch (res.rc) {
 	case SMS_SENT:
 		f->out = OUT_SENT;
@@ -1821,9 +1843,11 @@ sender_run(struct sender *s, const struct claim *cl)
 		f.out = OUT_SESSION;
 		f.retry_after = 1;
 		snprintf(f.error, sizeof(f.error), "too many accounts in a batch");
+		snprintf(f.brief, sizeof(f.brief), "no slot for its account");
 	} else if (sender_conn_open(s, k, &st, f.error, sizeof(f.error)) == -1) {
 		f.out = OUT_SESSION;
 		f.retry_after = SENDER_SESSION_RETRY;
+		snprintf(f.brief, sizeof(f.brief), "the account cannot be used");
 		k->broken = 1;
 	} else
 		sender_send(&st, k, &f);
@@ -1836,7 +1860,7 @@ sender_run(struct sender *s, const struct claim *cl)
 	    "%s%s)%s%s", st.msg_id, outcome_names[f.out], cl->id, st.campaign_id,
 	    cl->user_id, st.position, st.sms ? "sms" : "email", st.acct_id,
 	    f.provider_id[0] != '\0' ? ", id " : "", f.provider_id,
-	    f.out != OUT_SENT ? ": " : "", f.out != OUT_SENT ? f.error : "");
+	    f.out != OUT_SENT ? ": " : "", f.out != OUT_SENT ? f.brief : "");
 	if (f.out == OUT_SENT)
 		s->sent++;
 	else
@@ -2239,13 +2263,16 @@ sender_poll_claim_tx(struct db *db, void *arg)
 {
 	struct pollclaim	*pc = arg;
 	char			 now[SENDER_TS], before[SENDER_TS];
+	char			 failed[SENDER_TS];
 	long long		 t = sender_now();
 	int			 rc;
 
 	pc->id = 0;
 	sender_ts(now, t);
 	sender_ts(before, t - pc->c->imap_poll_seconds * 1000LL);
-	if ((rc = db_one(db, SN_IMAP_DUE, DB_ARGS(DB_TEXT(before)))) != DB_OK)
+	sender_ts(failed, t - pc->c->imap_poll_seconds * 10000LL);
+	if ((rc = db_one(db, SN_IMAP_DUE, DB_ARGS(DB_TEXT(before),
+	    DB_TEXT(failed)))) != DB_OK)
 		return rc == DB_NONE ? DB_OK : rc;
 	pc->id = (uint64_t)db_int(db, 0);
 	pc->user = (uint64_t)db_int(db, 1);

@@ -68,7 +68,8 @@ READABLE = {
         "user_account": {"id", "status"},
         "message": {"id", "user_id", "enrollment_id", "sending_account_id", "status",
                     "sent_at"},
-        "sending_account": {"id", "user_id", "channel", "imap_host", "imap_polled_at"},
+        "sending_account": {"id", "user_id", "channel", "imap_host", "imap_polled_at",
+                            "imap_error"},
         # as the step's user
         "my_account": {"status", "first_name", "last_name"},
         "my_enrollment": {"id", "status", "position", "campaign_id", "prospect_id",

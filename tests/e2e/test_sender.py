@@ -133,10 +133,11 @@ def stack_sender():
     return int(kids[0]) if kids else None
 
 
-def gosom_rows(n, prefix):
+def gosom_rows(n, prefix, uid):
     """n prospects in the gosom layout, made from the fixture's places:
-    each its own name, place, address and mobile phone, on the fixture's
-    cities and categories (the first two keep their landline)."""
+    each its own name, place, address and mobile phone (made of the
+    user's id: never another test's number), on the fixture's cities and
+    categories (the first two keep a landline)."""
     with open(FIXTURE, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     seen, places = set(), []
@@ -158,8 +159,8 @@ def gosom_rows(n, prefix):
         r["link"] = "https://www.google.com/maps/place/%s-%d" % (prefix, i)
         r["website"] = "https://%s/" % dom
         r["emails"] = "contact@" + dom
-        r["phone"] = "04 65 71 13 %02d" % i if i < 2 else "06 12 34 %02d %02d" % (
-            os.getpid() % 100, i)
+        r["phone"] = "04 65 71 13 %02d" % i if i < 2 else "07 %02d %02d %02d %02d" % (
+            uid // 10000 % 100, uid // 100 % 100, uid % 100, i)
         out_r = {k: r[k] for k in rows[0].keys()}
         w.writerow(out_r)
         addrs.append("contact@" + dom)
@@ -189,7 +190,7 @@ class Fixture:
             "sms_api_key": "xkeysib-test", "sms_sender": "Prospea"})
         assert r.status == 201, r
         self.sms_acct = int(r.json["id"])
-        data, self.addrs = gosom_rows(n, prefix + str(self.uid))
+        data, self.addrs = gosom_rows(n, prefix + str(self.uid), self.uid)
         r = t.upload(self.c, data, "?filename=gosom-%s.csv" % prefix)
         assert r.status == 201 and r.json["created"] == n, r
         self.pid = {}
@@ -303,13 +304,21 @@ class Campaign(Base):
         t.sql("UPDATE template SET subject = NULL WHERE id = %s", (follow,))
         cls.sms_tpl = f.template("sms", "Bonjour {{business_name}}, Zoé de Prospea. "
                                         "Un appel cette semaine ?")
+        # Who does what: the first 12 go out on Monday (the daily limit),
+        # in this order; one answers, one bounces, one unsubscribes by
+        # mail; a colleague of the one who answers (an address on the same
+        # domain, enrolled in the same campaign) is stopped with him.
+        cls.replier, cls.bounced, cls.unsub = f.addrs[2], f.addrs[3], f.addrs[4]
+        cls.colleague = "ventes@" + cls.replier.split("@")[1]
+        f.readdress(f.addrs[15], cls.colleague)
         cls.cid = f.campaign([("email", first), ("wait", 2), ("email", follow)],
-                             daily_limit=12)
-        f.enroll(cls.cid, f.addrs)
+                             daily_limit=12, stop_company_on_reply=1)
+        f.enroll(cls.cid, f.addrs, spread=True)
         cls.s0 = cls.senders.start("main")
 
     def test_1_flow(self):
         f, cid, mon = self.f, self.cid, self.mon
+        replier, bounced, unsub = self.replier, self.bounced, self.unsub
         wins = paris(mon.year, mon.month, mon.day, 9, 0)
 
         # Monday 08:00: outside the window, nothing leaves; each step waits
@@ -332,11 +341,11 @@ class Campaign(Base):
         msgs = f.messages(cid)
         self.assertEqual(len(msgs), 12, msgs)
         self.assertEqual({m[2] for m in msgs}, {"sent"})
+        monday = [m[0] for m in msgs]
+        self.assertEqual(sorted(monday), sorted(f.addrs[:12]))
         tue = paris(mon.year, mon.month, mon.day, 9, 0) + datetime.timedelta(days=1)
         wed = tue + datetime.timedelta(days=1)
-        enr = f.enrollments(cid)
-        monday = sorted(m[0] for m in msgs)
-        for a, v in enr.items():
+        for a, v in f.enrollments(cid).items():
             if a in monday:
                 # Sent: the next step is a wait of 2 sending days: Wednesday.
                 self.assertEqual((v[0], v[2], utc(v[3])), ("active", 1, wed), a)
@@ -349,14 +358,19 @@ class Campaign(Base):
             self.assertEqual(len(files), 1, a)
             self.check_first(files[0], a, msgs)
 
-        # A reply stops that prospect's sequence; a DSN bounces another.
-        replier, bounced = monday[0], monday[1]
+        # A reply stops that prospect's sequence, and his colleague's; a
+        # DSN bounces another; a mail to the List-Unsubscribe mailto: ends
+        # a third one's.
         mid = {m[0]: m[3] for m in msgs}
         t.imap_drop(self.reply(replier, mid[replier]))
         t.imap_drop(self.dsn(bounced, mid[bounced]))
-        wait_for("the reply and the bounce", lambda: (
+        t.imap_drop(self.unsubscribe(unsub))
+        wait_for("the reply, the bounce and the unsubscribe", lambda: (
             f.enrollments(cid)[replier][:2] == ("stopped", "replied")
-            and f.enrollments(cid)[bounced][:2] == ("stopped", "bounced")))
+            and f.enrollments(cid)[bounced][:2] == ("stopped", "bounced")
+            and f.enrollments(cid)[unsub][:2] == ("stopped", "unsubscribed")))
+        self.assertEqual(f.enrollments(cid)[self.colleague][:2],
+                         ("stopped", "company_replied"))
         self.assertEqual(t.sql("SELECT status, last_prospect_contact_at IS NOT NULL "
                                "FROM prospect WHERE id = %s", (f.pid[replier],))[0],
                          ("replied", 1))
@@ -364,40 +378,41 @@ class Campaign(Base):
                                "message_id = %s", (mid[replier],))[0][0], 1)
         self.assertEqual(t.sql("SELECT status, bounced_at IS NOT NULL FROM message WHERE "
                                "message_id = %s", (mid[bounced],))[0], ("bounced", 1))
-        self.assertEqual(t.sql("SELECT kind, reason, hint FROM suppression WHERE "
-                               "user_id = %s", (f.uid,)),
-                         (("email", "bounce", bounced[0] + "…@" + bounced.split("@")[1]),))
+        hint = lambda a: a[0] + "…@" + a.split("@")[1]
+        self.assertEqual(sorted(t.sql("SELECT kind, reason, hint FROM suppression WHERE "
+                                      "user_id = %s", (f.uid,))),
+                         sorted([("email", "bounce", hint(bounced)),
+                                 ("email", "unsubscribe", hint(unsub))]))
 
-        # Tuesday: the 8 others; Wednesday: the Monday ones' follow-ups
-        # (wait done), Thursday: Tuesday's. Then everyone has finished.
+        # Tuesday: the 7 others still active; Wednesday: the Monday ones'
+        # follow-ups (wait done); Thursday: Tuesday's. Then all is over.
         set_clock(tue + datetime.timedelta(minutes=5))
-        wait_for("Tuesday's 8", lambda: len(f.messages(cid)) >= 20)
+        wait_for("Tuesday's 7", lambda: len(f.messages(cid)) >= 19)
         set_clock(wed + datetime.timedelta(minutes=5))
-        wait_for("Wednesday's follow-ups", lambda: len(f.messages(cid)) >= 30)
+        wait_for("Wednesday's follow-ups", lambda: len(f.messages(cid)) >= 28)
         set_clock(wed + datetime.timedelta(days=1, minutes=5))
         wait_for("the end of the campaign", lambda: all(
             v[0] != "active" for v in f.enrollments(cid).values()))
         time.sleep(1)
         enr = f.enrollments(cid)
         self.assertEqual(sorted(v[:2] for v in enr.values()),
-                         [("completed", None)] * 18 + [("stopped", "bounced"),
-                                                       ("stopped", "replied")])
-        msgs = f.messages(cid)
-        self.assertEqual(len(msgs), 38)
+                         [("completed", None)] * 16 + [
+                             ("stopped", "bounced"), ("stopped", "company_replied"),
+                             ("stopped", "replied"), ("stopped", "unsubscribed")])
+        self.assertEqual(len(f.messages(cid)), 35)
         for a in f.addrs:
             files = outbox(a)
-            want = 1 if a in (replier, bounced) else 2
+            want = {replier: 1, bounced: 1, unsub: 1, self.colleague: 0}.get(a, 2)
             self.assertEqual(len(files), want, a)
             if want == 2:
                 self.check_follow_up(files[0][1], files[1], a)
 
         # An SMS campaign to five of them on Thursday: the landline one has
         # no mobile, the bounced one is suppressed, the others wait for the
-        # frequency cap (48 h after Thursday's e-mail: Saturday, so Monday).
+        # frequency cap (48 h after Wednesday's e-mail: Friday).
         thu = wed + datetime.timedelta(days=1, minutes=5)
         sms_cid = f.campaign([("sms", self.sms_tpl)])
-        landline = f.addrs[0]
-        mobiles = [a for a in f.addrs[2:] if a not in (replier, bounced)][:3]
+        landline, mobiles = f.addrs[0], f.addrs[6:9]
         f.enroll(sms_cid, [landline, bounced] + mobiles)
         wait_for("the SMS campaign's checks", lambda: all(
             v[0] == "stopped" or (v[3] is not None and utc(v[3]) > thu)
@@ -413,18 +428,15 @@ class Campaign(Base):
         phones = {a: t.sql("SELECT phone_e164 FROM prospect WHERE id = %s",
                            (f.pid[a],))[0][0] for a in mobiles}
         self.assertEqual([t.sms_sent(p) for p in phones.values()], [[]] * 3)
-        nxt = paris(mon.year, mon.month, mon.day, 9, 10) + datetime.timedelta(days=7)
-        set_clock(nxt)
+        set_clock(thu + datetime.timedelta(days=1, hours=1))
         wait_for("the SMS", lambda: all(t.sms_sent(p) for p in phones.values()))
         for a, p in phones.items():
             sms = t.sms_sent(p)
             self.assertEqual(len(sms), 1, a)
             self.assertEqual(sms[0]["to"], p[1:])
             self.assertEqual(sms[0]["type"], "marketing")
-            self.assertTrue(sms[0]["body"].startswith("Bonjour Dupont") or
-                            sms[0]["body"].startswith("Bonjour "), sms[0])
-            self.assertTrue(sms[0]["body"].endswith("\nSTOP au [STOP_CODE]"), sms[0])
-            self.assertNotIn("Coordonnées", sms[0]["body"])     # not a first contact
+            self.assertRegex(sms[0]["body"], r"^Bonjour .+, Zoé de Prospea\. Un appel "
+                                             r"cette semaine \?\nSTOP au \[STOP_CODE\]$")
         wait_for("the SMS enrollments' end", lambda: all(
             f.enrollments(sms_cid)[a][0] == "completed" for a in mobiles))
 
@@ -504,6 +516,14 @@ class Campaign(Base):
                     addr.split("@")[1], msgid, msgid)).encode()
 
     @staticmethod
+    def unsubscribe(addr):
+        """What a mail client sends for List-Unsubscribe's mailto: (RFC 2369)."""
+        return ("From: %s\r\nTo: %s\r\nSubject: unsubscribe\r\nDate: %s\r\n"
+                "Message-ID: <u%d@%s>\r\n\r\n\r\n" % (
+                    addr, t.MAILBOX_USER, email.utils.formatdate(), time.time_ns(),
+                    addr.split("@")[1])).encode()
+
+    @staticmethod
     def dsn(addr, msgid):
         return ("From: Mail Delivery System <MAILER-DAEMON@mx.prospea.test>\r\n"
                 "To: %s\r\nSubject: Undelivered Mail Returned to Sender\r\n"
@@ -573,8 +593,9 @@ class Crash(Base):
 class Race(Base):
     """Two senders on one queue: every step goes out once. The SMTP
     server's refusals: 5.1.1 bounces and suppresses, another 5xx fails, a
-    4xx is tried again later on the same row; the gap between two
-    messages of an account lines them up."""
+    4xx is tried again later on the same row. The gap between two
+    messages of an account lines them up; a new account ramps up; a
+    closed user account sends nothing."""
 
     def test_two_senders_share_the_queue(self):
         day = next_monday() + datetime.timedelta(days=23)     # a Wednesday
@@ -608,6 +629,11 @@ class Race(Base):
                                           r'campaign %d,' % cid, fh.read())))
         self.assertEqual(sum(per), 37, per)
         self.assertTrue(all(per), per)                           # both took a share
+        for n in ("race-1", "race-2"):
+            with open(os.path.join(t.VAR, "log", "sender-%s.log" % n), encoding="utf-8") as fh:
+                for a in bad.values():                           # servers quote them
+                    self.assertNotIn(a, fh.read(), n)
+                    fh.seek(0)
 
         enr = f.enrollments(cid)
         st = {m[0]: m[2] for m in msgs}
@@ -635,17 +661,59 @@ class Race(Base):
         self.assertEqual(t.sql("SELECT COUNT(*) FROM message WHERE to_addr = %s",
                                (bad["later"],))[0][0], 1)
 
-        # gap_seconds: three messages of one account, 300 s apart.
+        # gap_seconds: three messages of one account, 300 s apart at least,
+        # whichever sender takes them.
         g = f.campaign([("email", f.template("email", "Re {{business_name}}",
                                              subject="Encore"))], gap=300)
         trio = good[:3]
-        set_clock(at + datetime.timedelta(days=5))                # Monday, past the cap
+        mon = at + datetime.timedelta(days=5)                     # past the cap
+        set_clock(mon)
         f.enroll(g, trio)
-        wait_for("the first of three", lambda: len(f.messages(g)) == 1)
+        sent = lambda: sorted(utc(r[0]) for r in t.sql(
+            "SELECT sent_at FROM message WHERE campaign_id = %s AND sent_at IS NOT NULL",
+            (g,)))
+        wait_for("the first of three", lambda: len(sent()) == 1)
         time.sleep(1)
-        first = t.sql("SELECT sent_at FROM message WHERE campaign_id = %s", (g,))[0][0]
+        self.assertEqual(len(sent()), 1)
         dues = sorted(utc(v[3]) for v in f.enrollments(g).values() if v[0] == "active")
-        self.assertEqual([(d - utc(first)).total_seconds() for d in dues], [300, 600])
+        self.assertEqual(len(dues), 2)
+        self.assertGreaterEqual((dues[0] - sent()[0]).total_seconds(), 299.9)
+        set_clock(mon + datetime.timedelta(seconds=320))
+        wait_for("the second", lambda: len(sent()) == 2)
+        set_clock(mon + datetime.timedelta(seconds=640))
+        wait_for("the third", lambda: len(sent()) == 3)
+        times = sent()
+        self.assertGreaterEqual((times[1] - times[0]).total_seconds(), 299.9)
+        self.assertGreaterEqual((times[2] - times[1]).total_seconds(), 299.9)
+
+        # A new account ramps up: 2 messages the first day, 3 the next.
+        r = f.c.call("POST", "/api/v1/sending-accounts", {
+            "channel": "email", "name": "Nouvelle boîte", "from_email": t.MAILBOX_USER,
+            "smtp_host": "127.0.0.1", "smtp_port": t.stack_ports()["SUBMIT_PORT"],
+            "smtp_security": "starttls", "smtp_username": t.MAILBOX_USER,
+            "smtp_password": t.MAILBOX_PASSWORD, "daily_limit": 500,
+            "ramp_start": 2, "ramp_step": 1})
+        self.assertEqual(r.status, 201, r)
+        ramp = f.campaign([("email", f.template("email", "Bonjour", subject="Bonjour"))])
+        t.sql("UPDATE campaign SET email_account_id = %s WHERE id = %s",
+              (int(r.json["id"]), ramp))
+        f.enroll(ramp, good[3:8])
+        wait_for("the first day's two", lambda: len(f.messages(ramp)) == 2)
+        time.sleep(1)
+        self.assertEqual(len(f.messages(ramp)), 2)
+        set_clock(at + datetime.timedelta(days=6))                # Tuesday
+        wait_for("the second day's three", lambda: len(f.messages(ramp)) == 5)
+
+        # A closed account sends nothing: its enrollments are not claimed.
+        shut = f.campaign([("email", f.template("email", "Bonjour", subject="Bonjour"))],
+                          status="paused")
+        f.enroll(shut, good[8:10])
+        t.sql("UPDATE user_account SET status = 'closed' WHERE id = %s", (f.uid,))
+        t.sql("UPDATE campaign SET status = 'running' WHERE id = %s", (shut,))
+        time.sleep(1.5)
+        self.assertEqual(f.messages(shut), ())
+        self.assertEqual(t.sql("SELECT COUNT(*) FROM enrollment WHERE campaign_id = %s "
+                               "AND attempts = 0 AND lease_until IS NULL", (shut,))[0][0], 2)
 
 
 if __name__ == "__main__":
