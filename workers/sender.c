@@ -88,6 +88,7 @@
 #define SENDER_SUPP_KEYS	8	/* address + 3 domains, phone, host + 2 */
 
 enum sender_stmt {
+	SN_READ_COMMITTED,
 	/* Across users, on the base tables: the queue and its housekeeping. */
 	SN_CLAIM,
 	SN_LEASE,
@@ -107,8 +108,10 @@ enum sender_stmt {
 	SN_MSG_AT,
 	SN_OWN_LAST,
 	SN_CAMP_DAY,
+	SN_CAMP_SENDING,
 	SN_ACCT_LOCK,
 	SN_ACCT_DAY,
+	SN_ACCT_SENDING,
 	SN_ACCT_LAST,
 	SN_THREAD,
 	SN_FIRST,
@@ -147,6 +150,14 @@ enum sender_stmt {
 	"to_addr, channel"
 
 static const char *const sender_sql[SN__MAX] = {
+	/*
+	 * Each statement reads what is committed when it runs, not when its
+	 * transaction first read (REPEATABLE READ): a daily count must see the
+	 * message another sender committed just before this one took the
+	 * campaign's lock. Set again at every loop: a reconnect forgets it.
+	 */
+	[SN_READ_COMMITTED] =
+	    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
 	/*
 	 * The claim: due, unleased, of a running campaign and an active
 	 * user, in due order along enrollment_queue (status, due_at), so it
@@ -225,15 +236,18 @@ static const char *const sender_sql[SN__MAX] = {
 	[SN_OWN_LAST] =
 	    "SELECT MAX(sent_at) FROM my_message WHERE enrollment_id = ?",
 	/*
-	 * Sent in the local day, or on its way now (another sender's). The
-	 * counts are locking reads: they see what other senders committed
-	 * since this transaction's snapshot (REPEATABLE READ), while the
-	 * campaign's or account's row lock keeps them from adding more.
+	 * Sent in the local day (up to the limit: counting further changes
+	 * nothing), read from message_campaign_day alone (0006), and on its
+	 * way now (another sender's). Read committed (see SN_READ_COMMITTED),
+	 * under the campaign's or the account's row lock, which keeps other
+	 * senders from adding to them meanwhile.
 	 */
 	[SN_CAMP_DAY] =
+	    "SELECT COUNT(*) FROM (SELECT 1 FROM my_message WHERE campaign_id = ? "
+	    "AND sent_at >= ? AND sent_at < ? LIMIT ?) AS n",
+	[SN_CAMP_SENDING] =
 	    "SELECT COUNT(*) FROM my_message WHERE campaign_id = ? "
-	    "AND ((sent_at >= ? AND sent_at < ?) "
-	    "OR (sent_at IS NULL AND status = 'sending')) LOCK IN SHARE MODE",
+	    "AND sent_at IS NULL AND status = 'sending'",
 	[SN_ACCT_LOCK] =
 	    "SELECT channel, from_name, from_email, reply_to, smtp_host, "
 	    "smtp_port, smtp_security, smtp_username, smtp_password_ct, "
@@ -241,14 +255,16 @@ static const char *const sender_sql[SN__MAX] = {
 	    "daily_limit, ramp_start, ramp_step, first_sent_at "
 	    "FROM my_sending_account WHERE id = ? FOR UPDATE",
 	[SN_ACCT_DAY] =
+	    "SELECT COUNT(*) FROM (SELECT 1 FROM my_message "
+	    "WHERE sending_account_id = ? AND sent_at >= ? AND sent_at < ? "
+	    "LIMIT ?) AS n",
+	[SN_ACCT_SENDING] =
 	    "SELECT COUNT(*) FROM my_message WHERE sending_account_id = ? "
-	    "AND ((sent_at >= ? AND sent_at < ?) "
-	    "OR (sent_at IS NULL AND status = 'sending')) LOCK IN SHARE MODE",
+	    "AND sent_at IS NULL AND status = 'sending'",
 	[SN_ACCT_LAST] =
 	    "SELECT MAX(COALESCE(sent_at, created_at)) FROM my_message "
 	    "WHERE sending_account_id = ? "
-	    "AND (sent_at >= ? OR (sent_at IS NULL AND status = 'sending')) "
-	    "LOCK IN SHARE MODE",
+	    "AND (sent_at >= ? OR (sent_at IS NULL AND status = 'sending'))",
 	[SN_THREAD] =
 	    "SELECT message_id, subject FROM my_message WHERE enrollment_id = ? "
 	    "AND position < ? AND channel = 'email' AND status = 'sent' "
@@ -811,10 +827,14 @@ sender_from_website(const char *emails, const char *key)
 	return found;
 }
 
-/* The per-day count of stmt for id over the local day of now; DB_OK. */
+/*
+ * The messages of id (a campaign or an account: day and sending are its
+ * SN_*_DAY and SN_*_SENDING) sent in the local day of now, counted up to
+ * limit at most, and on their way now; DB_OK.
+ */
 static int
-sender_day_count(struct step *st, size_t stmt, uint64_t id, long long *n,
-    long long *day_end)
+sender_day_count(struct step *st, size_t day, size_t sending, uint64_t id,
+    long long limit, long long *n, long long *day_end)
 {
 	char	 from[SENDER_TS], to[SENDER_TS];
 	time_t	 a, b;
@@ -826,11 +846,14 @@ sender_day_count(struct step *st, size_t stmt, uint64_t id, long long *n,
 		b = a + 86400;
 	}
 	*day_end = b * 1000LL;
-	if ((rc = db_one(st->s->db, stmt, DB_ARGS(DB_INT(id),
+	if ((rc = db_one(st->s->db, day, DB_ARGS(DB_INT(id),
 	    DB_TEXT(sender_ts(from, a * 1000LL)),
-	    DB_TEXT(sender_ts(to, b * 1000LL))))) != DB_OK)
+	    DB_TEXT(sender_ts(to, b * 1000LL)), DB_INT(limit)))) != DB_OK)
 		return rc;
 	*n = db_int(st->s->db, 0);
+	if ((rc = db_one(st->s->db, sending, DB_ARGS(DB_INT(id)))) != DB_OK)
+		return rc;
+	*n += db_int(st->s->db, 0);
 	db_done(st->s->db);
 	return DB_OK;
 }
@@ -1041,19 +1064,19 @@ sender_limits(struct step *st, const struct prospect *p, long long daily,
 			return DB_OK;
 		}
 	}
-	if ((rc = sender_day_count(st, SN_CAMP_DAY, st->campaign_id, &n,
-	    &end)) != DB_OK)
+	if ((rc = sender_day_count(st, SN_CAMP_DAY, SN_CAMP_SENDING,
+	    st->campaign_id, daily, &n, &end)) != DB_OK)
 		return rc;
 	if (n >= daily) {
 		*wait = sender_next_day(st, end);
 		*why = "the campaign's daily limit is reached";
 		return DB_OK;
 	}
-	if ((rc = sender_day_count(st, SN_ACCT_DAY, st->acct_id, &n, &end)) !=
-	    DB_OK)
-		return rc;
 	limit = sender_account_limit(st, strtoll(a->limit, NULL, 10),
 	    a->ramp_start, a->ramp_step, a->first_sent);
+	if ((rc = sender_day_count(st, SN_ACCT_DAY, SN_ACCT_SENDING, st->acct_id,
+	    limit, &n, &end)) != DB_OK)
+		return rc;
 	if (n >= limit) {
 		*wait = sender_next_day(st, end);
 		*why = "the sending account's daily limit is reached";
@@ -2414,19 +2437,24 @@ sender_polls(struct sender *s)
 static int
 sender_batch(struct sender *s, struct claims *b)
 {
-	size_t	 i;
-	int	 rc;
+	struct timespec	 t0, t1;
+	double		 ms;
+	size_t		 i;
+	int		 rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((rc = db_tx(s->db, sender_claim_tx, b)) != DB_OK)
 		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	s->sent = s->postponed = s->failed = s->stopped = s->missing = 0;
 	for (i = 0; i < b->n && !worker_stopping(); i++)
 		sender_run(s, &b->v[i]);
 	sender_conns_close(s);
 	if (b->n > 0)
-		log_info("batch: %zu claimed, %ld sent, %ld not sent, %ld "
-		    "postponed, %ld stopped (%ld missing_contact)", b->n, s->sent,
-		    s->failed, s->postponed, s->stopped, s->missing);
+		log_info("batch: %zu claimed in %.1f ms, %ld sent, %ld not sent, "
+		    "%ld postponed, %ld stopped (%ld missing_contact)", b->n, ms,
+		    s->sent, s->failed, s->postponed, s->stopped, s->missing);
 	return (int)b->n;
 }
 
@@ -2471,6 +2499,11 @@ main(int argc, char *argv[])
 
 	while (!worker_stopping()) {
 		sender_clock_read(&conf);
+		if ((rc = db_exec(s.db, SN_READ_COMMITTED, DB_NOARGS)) != DB_OK &&
+		    rc != DB_NONE) {
+			worker_sleep(1000);	/* the database is away */
+			continue;
+		}
 		if (time(NULL) - swept >= SENDER_SWEEP) {
 			swept = time(NULL);
 			sender_sweep(&s);
