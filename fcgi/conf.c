@@ -113,6 +113,12 @@ static const struct conf_key conf_keys[] = {
 	{ "stripe_cancel_url", CT_OPT, S(stripe_cancel_url), 0, "", 0, 0 },
 	{ "stripe_return_url", CT_OPT, S(stripe_return_url), 0, "", 0, 0 },
 	{ "stripe_timeout", CT_LONG, S(stripe_timeout), 0, "10", 1, 60 },
+	{ "contact_gap_hours", CT_LONG, S(contact_gap_hours), 0, "48", 0, 24L * 365 },
+	{ "imap_poll_seconds", CT_LONG, S(imap_poll_seconds), 0, "120", 1, 86400 },
+	{ "sender_lease", CT_LONG, S(sender_lease), 0, "120", 2, 86400 },
+	{ "sender_batch", CT_LONG, S(sender_batch), 0, "20", 1, 1000 },
+	{ "test_mode", CT_LONG, S(test_mode), 0, "0", 0, 1 },
+	{ "sender_clock_file", CT_OPT, S(sender_clock_file), 0, "", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 
@@ -368,6 +374,17 @@ conf_cross(struct conf *c)
 	    !conf_loopback(c->smtp_url + 7)) {
 		fprintf(stderr, "configuration: smtp_security none is only "
 		    "allowed for a loopback smtp_url\n");
+		rc = -1;
+	}
+	/*
+	 * The sender's test clock moves "now" for every rule of campaigns
+	 * (windows, waits, limits, leases): it is honoured only on a stack
+	 * that says it is a test one, and naming it elsewhere is an error
+	 * rather than a silently ignored line.
+	 */
+	if (*c->sender_clock_file != '\0' && !c->test_mode) {
+		fprintf(stderr, "configuration: sender_clock_file is only allowed "
+		    "with test_mode = 1 (test stacks)\n");
 		rc = -1;
 	}
 	/* Default allowed origin: the origin of public_url. */

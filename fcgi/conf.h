@@ -96,6 +96,13 @@ struct conf {
 	char		*stripe_cancel_url;	/* "" = public_url + /billing?checkout=canceled */
 	char		*stripe_return_url;	/* portal; "" = public_url + /billing */
 	long		 stripe_timeout;	/* seconds per Stripe call */
+	/* prospea-sender: campaign steps, replies and bounces */
+	long		 contact_gap_hours;	/* frequency cap across campaigns */
+	long		 imap_poll_seconds;	/* between two polls of one mailbox */
+	long		 sender_lease;		/* seconds a claimed enrollment is its sender's */
+	long		 sender_batch;		/* enrollments claimed at a time */
+	long		 test_mode;		/* 1: a test stack (./dev test) */
+	char		*sender_clock_file;	/* test_mode only: offset of "now", s */
 };
 
 /*

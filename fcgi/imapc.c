@@ -178,6 +178,18 @@ imapc_open(struct imapc *c, const struct imapc_server *s)
 	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &c->buf);
 }
 
+/* Checks s's URL, then opens c: CHAN_OK, or CHAN_POLICY with err. */
+static enum chan_rc
+imapc_start(struct imapc *c, const struct imapc_server *s, char *err,
+    size_t errlen)
+{
+	if (chan_url_check(s->url, s->security, "imap", "imaps", err,
+	    errlen) == -1)
+		return CHAN_POLICY;
+	imapc_open(c, s);
+	return CHAN_OK;
+}
+
 static void
 imapc_close(struct imapc *c)
 {
@@ -299,10 +311,8 @@ imapc_poll_new(const struct imapc_server *s, uint32_t uidvalidity,
 	enum chan_rc	 r;
 
 	memset(out, 0, sizeof(*out));
-	if (chan_url_check(s->url, s->security, "imap", "imaps", err,
-	    errlen) == -1)
+	if (imapc_start(&c, s, err, errlen) != CHAN_OK)
 		return CHAN_POLICY;
-	imapc_open(&c, s);
 	if ((r = imapc_status(&c, out, err, errlen)) != CHAN_OK)
 		goto done;
 	out->reset = uidvalidity != out->uidvalidity;
@@ -341,6 +351,21 @@ imapc_poll_new(const struct imapc_server *s, uint32_t uidvalidity,
 done:
 	free(all.v);
 	free(seen.v);
+	imapc_close(&c);
+	return r;
+}
+
+enum chan_rc
+imapc_peek(const struct imapc_server *s, struct imapc_poll *out, char *err,
+    size_t errlen)
+{
+	struct imapc	 c;
+	enum chan_rc	 r;
+
+	memset(out, 0, sizeof(*out));
+	if (imapc_start(&c, s, err, errlen) != CHAN_OK)
+		return CHAN_POLICY;
+	r = imapc_status(&c, out, err, errlen);
 	imapc_close(&c);
 	return r;
 }

@@ -75,6 +75,17 @@ enum chan_rc	 imapc_poll_new(const struct imapc_server *s, uint32_t uidvalidity,
 		    uint32_t last_uid, size_t max_msgs, size_t max_bytes,
 		    struct imapc_poll *out, char *err, size_t errlen);
 
+/*
+ * Where the INBOX of s stands, without reading any message: STATUS INBOX
+ * (UIDVALIDITY UIDNEXT MESSAGES) only, into out (n 0, no messages). The
+ * sender's first poll of a new account starts there, so that the mail
+ * that was in the mailbox before Prospea was connected to it is never
+ * read (only what arrives after can answer Prospea's messages).
+ * CHAN_OK, or another chan_rc with a sentence in err, as imapc_poll_new().
+ */
+enum chan_rc	 imapc_peek(const struct imapc_server *s, struct imapc_poll *out,
+		    char *err, size_t errlen);
+
 /* Frees the messages of a poll and empties it. NULL is a no-op. */
 void		 imapc_poll_free(struct imapc_poll *);
 

@@ -699,22 +699,119 @@ mail_conn_free(struct mail_conn *c)
 	free(c);
 }
 
+/*
+ * The server's reply lines of one send, as libcurl's debug callback sees
+ * them (CURLINFO_HEADER_IN only: the client's lines carry AUTH and are
+ * never looked at): the last error reply (4xx or 5xx) and the last
+ * positive completion (2xx), for the enhanced status code of a refusal
+ * and the queue id of an acceptance.
+ */
+struct mail_trace {
+	char	 bad[512];
+	char	 good[512];
+};
+
+static int
+mail_trace_cb(CURL *h, curl_infotype type, char *data, size_t n, void *arg)
+{
+	struct mail_trace	*t = arg;
+	char			*dst;
+
+	(void)h;
+	if (type != CURLINFO_HEADER_IN || n < 3 ||
+	    strspn(data, "0123456789") < 3)
+		return 0;
+	dst = data[0] == '4' || data[0] == '5' ? t->bad :
+	    data[0] == '2' ? t->good : NULL;
+	if (dst == NULL)
+		return 0;
+	while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r'))
+		n--;
+	if (n >= sizeof(t->bad))
+		n = sizeof(t->bad) - 1;
+	memcpy(dst, data, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+/*
+ * The reply code and enhanced status code (RFC 3463) of a reply line,
+ * "550 5.1.1 <a@b>: ..." or "550-5.1.1 ...", into r.
+ */
+static void
+mail_reply_parse(struct mail_reply *r, const char *line)
+{
+	const char	*p = line;
+	size_t		 n;
+
+	snprintf(r->text, sizeof(r->text), "%s", line);
+	if (strspn(p, "0123456789") != 3 || (p[3] != ' ' && p[3] != '-' &&
+	    p[3] != '\0'))
+		return;
+	r->code = strtol(p, NULL, 10);
+	p += 3;
+	p += strspn(p, " -");
+	/* class "." subject "." detail: 2, 4 or 5, then 1-3 digits twice */
+	n = strspn(p, "0123456789.");
+	if (n >= 5 && n < sizeof(r->status) && (p[0] == '2' || p[0] == '4' ||
+	    p[0] == '5') && p[1] == '.' && (p[n] == ' ' || p[n] == '\0')) {
+		memcpy(r->status, p, n);
+		r->status[n] = '\0';
+	}
+}
+
+/* The id in "... queued as X" (X: printable ASCII up to a blank). */
+static void
+mail_queue_id(struct mail_reply *r)
+{
+	const char	*p = strstr(r->text, "queued as ");
+	size_t		 n;
+
+	if (p == NULL)
+		return;
+	p += strlen("queued as ");
+	n = strcspn(p, " \t\r\n");
+	if (n == 0 || n >= sizeof(r->queue_id))
+		return;
+	memcpy(r->queue_id, p, n);
+	r->queue_id[n] = '\0';
+	for (n = 0; r->queue_id[n] != '\0'; n++)
+		if (r->queue_id[n] < '!' || r->queue_id[n] > '~')
+			r->queue_id[n] = '_';
+}
+
 enum mail_rc
 mail_send(struct mail_conn *c, const char *from_addr, const char *to_addr,
     const char *msg, char *err, size_t errlen)
+{
+	struct mail_reply	 r;
+	enum mail_rc		 rc;
+
+	rc = mail_deliver(c, from_addr, to_addr, msg, &r);
+	if (rc != MAIL_SENT)
+		snprintf(err, errlen, "%s", r.err);
+	return rc;
+}
+
+enum mail_rc
+mail_deliver(struct mail_conn *c, const char *from_addr, const char *to_addr,
+    const char *msg, struct mail_reply *out)
 {
 	const struct mail_server *s = c->srv;
 	CURL			*h = c->curl;
 	struct curl_slist	*rcpt = NULL;
 	struct mail_cursor	 cur = { msg, strlen(msg) };
+	struct mail_trace	 t;
 	char			 ebuf[CURL_ERROR_SIZE], env[EMAIL_MAX + 3];
 	long			 code = 0;
 	CURLcode		 rc;
 
+	memset(out, 0, sizeof(*out));
+	memset(&t, 0, sizeof(t));
 	ebuf[0] = '\0';
 	if (email_ascii(env + 1, sizeof(env) - 2, to_addr) == -1) {
-		snprintf(err, errlen, "the address needs SMTPUTF8, which is not "
-		    "supported: %s", to_addr);
+		snprintf(out->err, sizeof(out->err), "the address needs SMTPUTF8, "
+		    "which is not supported: %s", to_addr);
 		return MAIL_PERMFAIL;
 	}
 	env[0] = '<';
@@ -746,19 +843,51 @@ mail_send(struct mail_conn *c, const char *from_addr, const char *to_addr,
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, s->timeout);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	/* Verbose only feeds the callback: nothing goes to stderr. */
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, mail_trace_cb);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, &t);
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, NULL);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, NULL);
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
 	curl_slist_free_all(rcpt);
-	if (rc == CURLE_OK)
+	if (rc == CURLE_OK) {
+		mail_reply_parse(out, t.good);
+		mail_queue_id(out);
 		return MAIL_SENT;
-	snprintf(err, errlen, "%s (SMTP %ld)%s", ebuf[0] != '\0' ? ebuf :
-	    curl_easy_strerror(rc), code, code == 0 &&
-	    (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_OPERATION_TIMEDOUT ||
-	    rc == CURLE_GOT_NOTHING || rc == CURLE_WEIRD_SERVER_REPLY) ?
+	}
+	/* The refusal that ended the transaction; libcurl's code wins. */
+	mail_reply_parse(out, t.bad);
+	if (code != 0 && code != out->code) {
+		out->code = code;
+		out->status[0] = '\0';
+	}
+	snprintf(out->err, sizeof(out->err), "%s (SMTP %ld)%s%s%s",
+	    ebuf[0] != '\0' ? ebuf : curl_easy_strerror(rc), out->code,
+	    out->text[0] != '\0' ? "; the server said: " : "", out->text,
+	    code == 0 && (rc == CURLE_SSL_CONNECT_ERROR ||
+	    rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING ||
+	    rc == CURLE_WEIRD_SERVER_REPLY) ?
 	    "; check the TLS mode: smtps:// (tls) is implicit TLS, usually "
 	    "port 465; smtp:// (starttls) is usually port 587 or 25" : "");
-	return code >= 500 && code < 600 && rc != CURLE_LOGIN_DENIED ?
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_USE_SSL_FAILED:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_LOGIN_DENIED:
+		out->session = 1;
+		break;
+	default:
+		/* Nothing answered at all: the server, not this message. */
+		out->session = out->code == 0;
+		break;
+	}
+	return out->code >= 500 && out->code < 600 && rc != CURLE_LOGIN_DENIED ?
 	    MAIL_PERMFAIL : MAIL_TEMPFAIL;
 }

@@ -147,4 +147,35 @@ void	 mail_conn_free(struct mail_conn *);
 enum mail_rc mail_send(struct mail_conn *c, const char *from_addr,
 	    const char *to_addr, const char *msg, char *err, size_t errlen);
 
+/* What the server said about one message (mail_deliver()). */
+struct mail_reply {
+	long	 code;		/* the last reply code (RFC 5321 section 4.2),
+				   0 when none came (no connection) */
+	char	 status[16];	/* its enhanced status code, "5.1.1" (RFC 3463
+				   section 2; RFC 2034), or "" */
+	int	 session;	/* 1: the failure is the session's, not this
+				   message's: no connection, TLS, login refused */
+	char	 queue_id[129];	/* after a success, the id the server gave
+				   the message ("250 2.0.0 Ok: queued as X",
+				   Postfix and most servers), or "" */
+	char	 text[512];	/* the server's last reply line, as received */
+	char	 err[768];	/* a sentence for people, as mail_send() */
+};
+
+/*
+ * mail_send() that also reports the server's answer into *out: the reply
+ * code and enhanced status code of the command that ended the
+ * transaction (RCPT refused: "550" "5.1.1", a bad mailbox; DATA
+ * answered: "250" and the queue id), and whether the failure is the
+ * session's (connection, TLS, authentication: every message through
+ * this server would fail the same way) or this recipient's or message's.
+ * Only the server's lines are read, never the client's (they carry AUTH).
+ * The connection stays open for the next message on c when the server
+ * allows (libcurl reuses it). MAIL_TEMPFAIL for network and 4xx, and for
+ * a refused login (the account's to fix, not the recipient's);
+ * MAIL_PERMFAIL for other 5xx.
+ */
+enum mail_rc mail_deliver(struct mail_conn *c, const char *from_addr,
+	    const char *to_addr, const char *msg, struct mail_reply *out);
+
 #endif

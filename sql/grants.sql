@@ -179,3 +179,66 @@ GRANT SELECT (id, channel, status, sent_at) ON my_message TO 'prospea_billing'@'
 GRANT SELECT ON my_plan TO 'prospea_prospects'@'localhost';
 GRANT SELECT ON my_plan TO 'prospea_importer'@'localhost';
 GRANT SELECT ON my_plan TO 'prospea_campaigns'@'localhost';
+GRANT SELECT ON my_plan TO 'prospea_sender'@'localhost';
+
+-- prospea_sender: runs campaigns (workers/sender.c, docs/sequencing.md).
+-- Across users, on the base tables, only what its queues need: the queue
+-- columns of enrollment with the status of their campaign and user (the
+-- claim and its lease), the state of messages and the lease of their
+-- enrollment (interrupted sends), and the polling columns of sending
+-- accounts (which mailbox is due). Everything else as the step's or the
+-- mailbox's user, through the views: the campaign and its steps, the
+-- templates, the prospect it writes to, the suppression list it honours
+-- and adds bounces and opt-outs to, the account with its sealed secrets,
+-- the messages, the call tasks it opens.
+CREATE USER IF NOT EXISTS 'prospea_sender'@'localhost' IDENTIFIED VIA unix_socket;
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_sender'@'localhost';
+GRANT SELECT (id, user_id, campaign_id, status, due_at, lease_until, attempts),
+      UPDATE (lease_until, attempts)
+      ON enrollment TO 'prospea_sender'@'localhost';
+GRANT SELECT (id, status) ON campaign TO 'prospea_sender'@'localhost';
+GRANT SELECT (id, status) ON user_account TO 'prospea_sender'@'localhost';
+GRANT SELECT (id, user_id, enrollment_id, sending_account_id, status, sent_at)
+      ON message TO 'prospea_sender'@'localhost';
+GRANT SELECT (id, user_id, channel, imap_host, imap_polled_at, imap_error),
+      UPDATE (imap_polled_at)
+      ON sending_account TO 'prospea_sender'@'localhost';
+GRANT SELECT (status, first_name, last_name) ON my_account TO 'prospea_sender'@'localhost';
+GRANT SELECT (id, status, position, campaign_id, prospect_id, attempts, lease_until),
+      UPDATE (status, stop_reason, last_error, position, due_at, lease_until, attempts,
+              finished_at, updated_at)
+      ON my_enrollment TO 'prospea_sender'@'localhost';
+GRANT SELECT (id, status, email_account_id, sms_account_id, timezone, window_days,
+              window_start, window_end, daily_limit, gap_seconds, stop_on_reply,
+              stop_company_on_reply)
+      ON my_campaign TO 'prospea_sender'@'localhost';
+GRANT SELECT (campaign_id, position, kind, template_id, call_script_id, wait_days)
+      ON my_campaign_step TO 'prospea_sender'@'localhost';
+GRANT SELECT (id, channel, subject, body, body_html) ON my_template TO 'prospea_sender'@'localhost';
+GRANT SELECT (id, name, category, address, postal_code, city, phone, email, website,
+              custom_fields, email_key, phone_e164, website_host, status, source,
+              import_id, emails, last_contact_at),
+      UPDATE (status, last_contact_at, last_prospect_contact_at, updated_at)
+      ON my_prospect TO 'prospea_sender'@'localhost';
+GRANT SELECT (id, result) ON my_import_job TO 'prospea_sender'@'localhost';
+GRANT SELECT (value_hash),
+      INSERT (user_id, kind, value_hash, hint, reason, created_at)
+      ON my_suppression TO 'prospea_sender'@'localhost';
+GRANT SELECT (id, channel, from_name, from_email, reply_to, smtp_host, smtp_port,
+              smtp_security, smtp_username, smtp_password_ct, sms_provider,
+              sms_account_sid, sms_api_key_ct, sms_sender, daily_limit, ramp_start,
+              ramp_step, first_sent_at, imap_host, imap_port, imap_security,
+              imap_username, imap_password_ct, imap_uidvalidity, imap_last_uid),
+      UPDATE (first_sent_at, imap_uidvalidity, imap_last_uid, imap_error)
+      ON my_sending_account TO 'prospea_sender'@'localhost';
+GRANT SELECT (id, campaign_id, enrollment_id, prospect_id, position, channel,
+              sending_account_id, status, to_addr, message_id, subject, sent_at,
+              created_at),
+      INSERT (user_id, campaign_id, enrollment_id, prospect_id, position, channel,
+              sending_account_id, status, to_addr, first_contact, attempts, created_at),
+      UPDATE (status, sending_account_id, to_addr, first_contact, attempts, error,
+              message_id, provider_id, subject, body, sent_at, bounced_at, replied_at)
+      ON my_message TO 'prospea_sender'@'localhost';
+GRANT INSERT (user_id, campaign_id, enrollment_id, prospect_id, position, call_script_id,
+              status, due_at, created_at)
+      ON my_task TO 'prospea_sender'@'localhost';

@@ -21,7 +21,7 @@ ER_COLUMNACCESS_DENIED = 1143
 ER_VIEW_CHECK_FAILED = 1369
 
 ACCOUNTS = ("prospea_auth", "prospea_gdpr", "prospea_mailer", "prospea_enricher",
-            "prospea_campaigns")
+            "prospea_campaigns", "prospea_sender")
 
 # What each account may SELECT, per table or view: the columns of
 # sql/grants.sql, written out again on purpose. A grant added there without
@@ -80,6 +80,44 @@ READABLE = {
         "my_task": "*",
         "message": {"id", "user_id", "prospect_id", "channel", "to_addr"},
         "my_plan": "*",         # the plan limits of sending accounts, campaigns
+    },
+    "prospea_sender": {
+        "my_plan": "*",         # the standing and the month's e-mails (plan.h)
+        # across users: the queues only
+        "enrollment": {"id", "user_id", "campaign_id", "status", "due_at", "lease_until",
+                       "attempts"},
+        "campaign": {"id", "status"},
+        "user_account": {"id", "status"},
+        "message": {"id", "user_id", "enrollment_id", "sending_account_id", "status",
+                    "sent_at"},
+        "sending_account": {"id", "user_id", "channel", "imap_host", "imap_polled_at",
+                            "imap_error"},
+        # as the step's user
+        "my_account": {"status", "first_name", "last_name"},
+        "my_enrollment": {"id", "status", "position", "campaign_id", "prospect_id",
+                          "attempts", "lease_until"},
+        "my_campaign": {"id", "status", "email_account_id", "sms_account_id", "timezone",
+                        "window_days", "window_start", "window_end", "daily_limit",
+                        "gap_seconds", "stop_on_reply", "stop_company_on_reply"},
+        "my_campaign_step": {"campaign_id", "position", "kind", "template_id",
+                             "call_script_id", "wait_days"},
+        "my_template": {"id", "channel", "subject", "body", "body_html"},
+        "my_prospect": {"id", "name", "category", "address", "postal_code", "city", "phone",
+                        "email", "website", "custom_fields", "email_key", "phone_e164",
+                        "website_host", "status", "source", "import_id", "emails",
+                        "last_contact_at"},
+        "my_import_job": {"id", "result"},
+        "my_suppression": {"value_hash"},
+        "my_sending_account": {"id", "channel", "from_name", "from_email", "reply_to",
+                               "smtp_host", "smtp_port", "smtp_security", "smtp_username",
+                               "smtp_password_ct", "sms_provider", "sms_account_sid",
+                               "sms_api_key_ct", "sms_sender", "daily_limit", "ramp_start",
+                               "ramp_step", "first_sent_at", "imap_host", "imap_port",
+                               "imap_security", "imap_username", "imap_password_ct",
+                               "imap_uidvalidity", "imap_last_uid"},
+        "my_message": {"id", "campaign_id", "enrollment_id", "prospect_id", "position",
+                       "channel", "sending_account_id", "status", "to_addr", "message_id",
+                       "subject", "sent_at", "created_at"},
     },
 }
 # The tenant tables behind the views, and the views themselves.
@@ -272,7 +310,15 @@ class Grants(unittest.TestCase):
                 ("prospea_campaigns", "DELETE FROM my_enrollment WHERE id = 0",
                  ER_TABLEACCESS_DENIED),
                 ("prospea_campaigns", "UPDATE message SET status = 'sent' WHERE id = 0",
-                 ER_TABLEACCESS_DENIED)):
+                 ER_TABLEACCESS_DENIED),
+                ("prospea_sender", "SELECT body FROM message", ER_COLUMNACCESS_DENIED),
+                ("prospea_sender", "SELECT smtp_password_ct FROM sending_account",
+                 ER_COLUMNACCESS_DENIED),
+                ("prospea_sender", "SELECT password_hash FROM user_account",
+                 ER_COLUMNACCESS_DENIED),
+                ("prospea_sender", "SELECT id FROM prospect", ER_TABLEACCESS_DENIED),
+                ("prospea_sender", "SELECT id FROM suppression", ER_TABLEACCESS_DENIED),
+                ("prospea_sender", "SELECT id FROM session", ER_TABLEACCESS_DENIED)):
             self.assertEqual(self.denied(account, query), want, (account, query))
 
     def test_every_column_of_every_table(self):

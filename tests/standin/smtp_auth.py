@@ -19,6 +19,16 @@ On both, AUTH PLAIN and AUTH LOGIN (RFC 4954) are the only mechanisms and
 are required: MAIL before AUTH is "530 5.7.0 Authentication required"; a
 wrong login or password "535 5.7.8 Authentication credentials invalid".
 
+Test hooks, by the recipient's local part (RCPT TO), for the sender's
+tests of refusals: one containing "rcpt550" is refused "550 5.1.1 <addr>:
+Recipient address rejected: User unknown" (a mailbox that does not
+exist, RFC 3463 5.1.1), "rcpt554" "554 5.7.1 <addr>: Relay access denied"
+(refused for good, not for the address), "rcpt451" "451 4.3.0 <addr>:
+Temporary lookup failure" (try again later). Any other recipient is
+accepted; for one containing "slowdata" the message is stored, then the
+answer to DATA waits 4 seconds (a client that dies meanwhile has sent a
+message it never heard about).
+
 Every accepted message becomes one file in OUTBOX/new/ (Maildir: written
 in OUTBOX/tmp/, synced, then renamed, so a reader never sees half a
 message): the bytes as received, after four header lines that say how it
@@ -43,6 +53,12 @@ import warnings
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 BIND = "127.0.0.1"
+# The refusals a recipient's local part asks for (see the opening comment).
+RCPT_HOOKS = (
+    ("rcpt550", "550 5.1.1 <%s>: Recipient address rejected: User unknown"),
+    ("rcpt554", "554 5.7.1 <%s>: Relay access denied"),
+    ("rcpt451", "451 4.3.0 <%s>: Temporary lookup failure"),
+)
 
 
 def log_line(line):
@@ -76,6 +92,15 @@ class Outbox:
         os.rename(tmp, os.path.join(self.path, "new", name))
         return name
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.rpartition("@")[0].lower()
+        for marker, reply in RCPT_HOOKS:
+            if marker in local:
+                log_line("%s:%d RCPT %s" % (session.peer[0], session.peer[1], reply[:3]))
+                return reply % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         user = session.auth_data.login.decode("utf-8", "replace")
         peer = "%s:%d" % session.peer[:2]
@@ -84,6 +109,8 @@ class Outbox:
         content = envelope.original_content or envelope.content
         name = self.store(head, content)
         log_line("%s stored %s for %s" % (peer, name, ", ".join(envelope.rcpt_tos)))
+        if any("slowdata" in r.rpartition("@")[0].lower() for r in envelope.rcpt_tos):
+            await asyncio.sleep(4)
         return "250 2.0.0 Ok: queued as %s" % name
 
 

@@ -6,7 +6,8 @@
  * out-of-range integer (boundaries included), an empty required text, a
  * bad URL (trailing slash, no host, other scheme), a bad log level, an
  * smtp_security that does not match smtp_url or "none" away from
- * loopback, and cross-key contradictions are refused; PROSPEA_<KEY> wins
+ * loopback, the sender's test clock without test_mode, and cross-key
+ * contradictions are refused; PROSPEA_<KEY> wins
  * over the file; allowed_origins defaults to the origin of public_url and
  * conf_origin_allowed() compares exactly; conf_read_secret().
  */
@@ -115,6 +116,12 @@ test_conf_defaults(void **state)
 	assert_non_null(strstr(c.master_key_file, "prospea/master.key"));
 	assert_int_equal(c.allowed_origins_n, 1);
 	assert_string_equal(c.allowed_origins[0], "https://app.prospea.example");
+	assert_int_equal(c.contact_gap_hours, 48);
+	assert_int_equal(c.imap_poll_seconds, 120);
+	assert_int_equal(c.sender_lease, 120);
+	assert_int_equal(c.sender_batch, 20);
+	assert_int_equal(c.test_mode, 0);
+	assert_string_equal(c.sender_clock_file, "");
 	conf_free(&c);
 	/* Released and reusable. */
 	assert_null(c.db_name);
@@ -209,6 +216,14 @@ test_conf_refused(void **state)
 		{ URL "throttle_block = 901\n", "throttle_block above its maximum" },
 		{ URL "allowed_origins = a b c d e f g h i j k l m n o p q\n",
 		    "17 origins" },
+		{ URL "sender_clock_file = /tmp/clock\n",
+		    "the sender's test clock outside a test stack" },
+		{ URL "test_mode = 0\nsender_clock_file = /tmp/clock\n",
+		    "the sender's test clock with test_mode 0" },
+		{ URL "test_mode = 2\n", "test_mode neither 0 nor 1" },
+		{ URL "sender_lease = 1\n", "sender_lease below 2 s" },
+		{ URL "sender_batch = 0\n", "sender_batch 0" },
+		{ URL "imap_poll_seconds = 0\n", "imap_poll_seconds 0" },
 	};
 	size_t	 i, accepted = 0;
 
@@ -242,6 +257,9 @@ test_conf_accepted(void **state)
 		{ URL "allowed_origins = a b c d e f g h i j k l m n o p\n",
 		    "16 origins" },
 		{ URL "smtp_user =\n", "optional text left empty" },
+		{ URL "test_mode = 1\nsender_clock_file = /tmp/clock\n",
+		    "the sender's test clock on a test stack" },
+		{ URL "contact_gap_hours = 0\n", "no frequency cap" },
 	};
 	size_t	 i, refused = 0;
 
