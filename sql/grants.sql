@@ -179,7 +179,6 @@ GRANT SELECT (id, channel, status, sent_at) ON my_message TO 'prospea_billing'@'
 GRANT SELECT ON my_plan TO 'prospea_prospects'@'localhost';
 GRANT SELECT ON my_plan TO 'prospea_importer'@'localhost';
 GRANT SELECT ON my_plan TO 'prospea_campaigns'@'localhost';
-GRANT SELECT ON my_plan TO 'prospea_sender'@'localhost';
 
 -- prospea_sender: runs campaigns (workers/sender.c, docs/sequencing.md).
 -- Across users, on the base tables, only what its queues need: the queue
@@ -193,6 +192,8 @@ GRANT SELECT ON my_plan TO 'prospea_sender'@'localhost';
 -- the messages, the call tasks it opens.
 CREATE USER IF NOT EXISTS 'prospea_sender'@'localhost' IDENTIFIED VIA unix_socket;
 REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_sender'@'localhost';
+-- the standing and the month's e-mails of the step's user (plan.h)
+GRANT SELECT ON my_plan TO 'prospea_sender'@'localhost';
 GRANT SELECT (id, user_id, campaign_id, status, due_at, lease_until, attempts),
       UPDATE (lease_until, attempts)
       ON enrollment TO 'prospea_sender'@'localhost';
