@@ -865,6 +865,11 @@ mail_deliver(struct mail_conn *c, const char *from_addr, const char *to_addr,
 		out->code = code;
 		out->status[0] = '\0';
 	}
+	/*
+	 * The last answer was DATA's go-ahead (RFC 5321 section 4.1.1.4):
+	 * the message went, or some of it, and its fate is unknown.
+	 */
+	out->unsure = out->code == 354;
 	snprintf(out->err, sizeof(out->err), "%s (SMTP %ld)%s%s%s",
 	    ebuf[0] != '\0' ? ebuf : curl_easy_strerror(rc), out->code,
 	    out->text[0] != '\0' ? "; the server said: " : "", out->text,

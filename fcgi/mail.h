@@ -155,6 +155,10 @@ struct mail_reply {
 				   section 2; RFC 2034), or "" */
 	int	 session;	/* 1: the failure is the session's, not this
 				   message's: no connection, TLS, login refused */
+	int	 unsure;	/* 1: the server had taken DATA (354) and no
+				   final answer came (connection lost, timeout):
+				   the message may have been delivered, so it
+				   must not be sent again blindly */
 	char	 queue_id[129];	/* after a success, the id the server gave
 				   the message ("250 2.0.0 Ok: queued as X",
 				   Postfix and most servers), or "" */

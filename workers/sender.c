@@ -1666,6 +1666,7 @@ enum outcome {
 	OUT_BOUNCE,	/* 5.1.x: the address does not exist */
 	OUT_PERM,	/* refused for good */
 	OUT_OPTOUT,	/* the number opted out at the provider (STOP) */
+	OUT_UNCERTAIN,	/* the data went, no answer came: maybe delivered */
 	OUT__MAX
 };
 
@@ -1676,6 +1677,7 @@ static const char *const outcome_names[OUT__MAX] = {
 	[OUT_BOUNCE] = "bounced",
 	[OUT_PERM] = "failed",
 	[OUT_OPTOUT] = "opted out",
+	[OUT_UNCERTAIN] = "uncertain",
 };
 
 struct finish {
@@ -1767,6 +1769,13 @@ sender_finish_tx(struct db *db, void *arg)
 		    SUPP_EMAIL, st->to, "bounce", f->nowts)) != DB_OK)
 			return rc;
 		return sender_stop(s, st->cl->id, "bounced", f->error, f->nowts);
+	case OUT_UNCERTAIN:
+		/* Maybe delivered: never sent again blindly (docs/sequencing.md). */
+		rc = db_exec(db, SN_MSG_FAILED, DB_ARGS(DB_TEXT("uncertain"),
+		    DB_TEXT(f->error), DB_NULL, DB_INT(st->msg_id)));
+		if (rc != DB_OK && rc != DB_NONE)
+			return rc;
+		return sender_stop(s, st->cl->id, "uncertain", f->error, f->nowts);
 	case OUT_OPTOUT:
 		rc = db_exec(db, SN_MSG_FAILED, DB_ARGS(DB_TEXT("failed"),
 		    DB_TEXT(f->error), DB_NULL, DB_INT(st->msg_id)));
@@ -1817,7 +1826,9 @@ sender_send(struct step *st, struct sender_conn *k, struct finish *f)
 			f->out = OUT_SENT;
 			snprintf(f->provider_id, sizeof(f->provider_id), "%s",
 			    r.queue_id);
-		} else if (mrc == MAIL_TEMPFAIL)
+		} else if (r.unsure)
+			f->out = OUT_UNCERTAIN;
+		else if (mrc == MAIL_TEMPFAIL)
 			f->out = r.session ? OUT_SESSION : OUT_TEMP;
 		else
 			f->out = strncmp(r.status, "5.1.", 4) == 0 ? OUT_BOUNCE :

@@ -112,6 +112,7 @@ struct capture {
 	int	 port;
 	char	*data;		/* owned; up to and including ".\r\n" */
 	size_t	 len;
+	int	 hang_up;	/* 1: close after the data, without an answer */
 };
 
 static void
@@ -146,6 +147,8 @@ capture_run(void *arg)
 			c->data[c->len] = '\0';
 			if (strcmp(line, ".\r\n") == 0) {
 				in_data = 0;
+				if (c->hang_up)
+					break;	/* the message is in, no answer */
 				capture_say(fd, "250 kept\r\n");
 			}
 		} else if (strncasecmp(line, "EHLO", 4) == 0)
@@ -168,7 +171,7 @@ capture_run(void *arg)
 static void
 test_smtp_wire_stuffing(void **state)
 {
-	struct capture		 c = { -1, 0, NULL, 0 };
+	struct capture		 c = { -1, 0, NULL, 0, 0 };
 	struct sockaddr_in	 sa;
 	socklen_t		 salen = sizeof(sa);
 	pthread_t		 th;
@@ -211,6 +214,53 @@ test_smtp_wire_stuffing(void **state)
 	unit_append(&want, &wlen, ".\r\n");
 	assert_string_equal(c.data, want);
 	free(want);
+	free(c.data);
+	free(msg);
+}
+
+/*
+ * A server that takes the whole message and closes without answering the
+ * final dot: the message may have been delivered. mail_deliver() says
+ * so (unsure), so that the sender never sends it again blindly.
+ */
+static void
+test_smtp_hang_up_after_data_is_unsure(void **state)
+{
+	struct capture		 c = { -1, 0, NULL, 0, 1 };
+	struct sockaddr_in	 sa;
+	socklen_t		 salen = sizeof(sa);
+	pthread_t		 th;
+	struct mail_msg		 m = dots_msg("jean@example.fr");
+	struct mail_server	 srv;
+	struct mail_conn	*mc;
+	struct mail_reply	 r;
+	char			 url[64], *msg;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((c.fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	assert_int_equal(bind(c.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(c.fd, 1), 0);
+	assert_int_equal(getsockname(c.fd, (struct sockaddr *)&sa, &salen), 0);
+	c.port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(&th, NULL, capture_run, &c), 0);
+	msg = mail_build(&m);
+	assert_non_null(msg);
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", c.port);
+	memset(&srv, 0, sizeof(srv));
+	srv.url = url;
+	srv.security = SMTP_NONE;
+	srv.timeout = 5;
+	mc = mail_conn_new(&srv);
+	assert_int_equal(mail_deliver(mc, "no-reply@prospea.localhost", m.to,
+	    msg, &r), MAIL_TEMPFAIL);
+	assert_int_equal(r.code, 354);
+	assert_int_equal(r.unsure, 1);
+	mail_conn_free(mc);
+	pthread_join(th, NULL);
+	close(c.fd);
+	assert_non_null(c.data);	/* it did get the message */
 	free(c.data);
 	free(msg);
 }
@@ -326,6 +376,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_smtp_wire_stuffing),
+		cmocka_unit_test(test_smtp_hang_up_after_data_is_unsure),
 		cmocka_unit_test(test_smtp_real_server),
 	};
 
