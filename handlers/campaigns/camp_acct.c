@@ -356,6 +356,11 @@ camp_acct_write(struct db *db, void *arg)
 	char			 row[24];
 
 	if (a->id == 0) {
+		/* A body that could never be an account is told so first. */
+		for (i = 0; i < 3; i++)
+			has[i] = a->secret[i] != NULL;
+		if ((tx->errors = camp_acct_check(a, has)) != NULL)
+			return DB_NONE;
 		if ((rc = camp_plan_check(db, PLAN_SENDING_ACCOUNTS, 1,
 		    &tx->plan)) != DB_OK)
 			return rc;
