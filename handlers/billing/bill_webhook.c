@@ -331,7 +331,15 @@ struct bill_state {
 			 cancel_at_end, canceled_at;
 };
 
-/* Finds the account: a reference we gave Stripe, else the stored ids. */
+/*
+ * Finds the event's account. Stripe's own ids win: the account that
+ * already owns the customer (or the subscription) is the one. A reference
+ * we gave Stripe (client_reference_id, metadata) only finds the account
+ * of a customer not linked yet; one that names another account than the
+ * customer's owner is logged and the event left alone (e->user 0), so an
+ * invoice carrying one person's billing identity is never filed under
+ * another account (adversarial review).
+ */
 static int
 bill_find_user(struct bill_event *e, uint64_t ref, const char *customer,
     const char *subscription)
@@ -342,10 +350,10 @@ bill_find_user(struct bill_event *e, uint64_t ref, const char *customer,
 		struct db_arg	 arg;
 		int		 given;
 	} ways[] = {
-		{ BW_USER_EXISTS, DB_INT(ref), ref != 0 },
 		{ BW_USER_BY_CUSTOMER, DB_TEXT(customer), customer != NULL },
 		{ BW_USER_BY_SUBSCRIPTION, DB_TEXT(subscription),
 		    subscription != NULL },
+		{ BW_USER_EXISTS, DB_INT(ref), ref != 0 },
 	};
 	size_t		 i;
 	int		 rc;
@@ -357,10 +365,16 @@ bill_find_user(struct bill_event *e, uint64_t ref, const char *customer,
 		if ((rc = db_one(db, ways[i].stmt, &ways[i].arg, 1)) == DB_OK) {
 			e->user = (uint64_t)db_int(db, 0);
 			db_done(db);
-			return DB_OK;
+			break;
 		}
 		if (rc != DB_NONE)
 			return rc;
+	}
+	if (e->user != 0 && ref != 0 && ref != e->user) {
+		log_warn("stripe webhook: %s names account %llu but its customer "
+		    "belongs to account %llu: ignored", e->type,
+		    (unsigned long long)ref, (unsigned long long)e->user);
+		e->user = 0;
 	}
 	return DB_OK;
 }

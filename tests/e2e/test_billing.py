@@ -34,11 +34,17 @@ PRICE_STARTER = "price_standin_starter_monthly"
 
 def fixture_for(uid, event_id=None):
     """The shared fixture's bytes for account uid: only the account
-    reference (and, if given, the event id) replaced, nothing re-serialised."""
+    reference, the customer and subscription (and, if given, the event id)
+    replaced,
+    nothing re-serialised."""
     with open(FIXTURE, "rb") as fh:
         body = fh.read()
     body = body.replace(b'"acct_1042"', b'"acct_%d"' % uid)
     body = body.replace(b'"prospea_account_id": "1042"', b'"prospea_account_id": "%d"' % uid)
+    # A Stripe customer of its own: the customer's known owner wins over
+    # the reference (bill_find_user), and tests link several accounts.
+    body = body.replace(b'"cus_FictProspea0001"', b'"cus_FictProspea%d"' % uid)
+    body = body.replace(b'"sub_FictProspea0001"', b'"sub_FictProspea%d"' % uid)
     if event_id:
         body = body.replace(b'"evt_1FictProspeaCheckout0001"', b'"%s"' % event_id.encode())
     return body
@@ -408,6 +414,28 @@ class Webhook(unittest.TestCase):
                                            customer="cus_nobody_at_all"))
         r = t.stripe_post(body)
         self.assertEqual(r.json["outcome"], "unmatched", r)
+
+    def test_customer_owner_wins_over_a_reference(self):
+        """An event whose metadata names account D about a customer that
+        account C owns is never filed under D (D would see C's billing
+        identity, or get C's subscription): logged and left unmatched."""
+        now = int(time.time())
+        _, c_addr = t.logged_in(prefix="billing-owner-c")
+        _, d_addr = t.logged_in(prefix="billing-owner-d")
+        c_id, d_id = t.user_id(c_addr), t.user_id(d_addr)
+        cus = "cus_owned_by_%d" % c_id
+        t.sql("INSERT INTO subscription (user_id, trial_ends_at, stripe_customer_id, "
+              "created_at, updated_at) VALUES (%s, NOW(), %s, NOW(), NOW())", (c_id, cus))
+        inv = invoice(d_id, "in_cross_%d" % d_id, "paid", cus, now)
+        r = t.stripe_post(t.stripe_event("invoice.paid", inv, created=now))
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["outcome"], "unmatched", r)
+        self.assertEqual(t.sql("SELECT COUNT(*) FROM invoice WHERE user_id = %s", (d_id,))[0][0],
+                         0)
+        # The same invoice for its own account is filed.
+        inv = invoice(c_id, "in_own_%d" % c_id, "paid", cus, now)
+        r = t.stripe_post(t.stripe_event("invoice.paid", inv, created=now))
+        self.assertEqual(r.json["outcome"], "applied", r)
 
     def test_sepa_delayed_payment(self):
         """checkout.session.completed with payment_status unpaid (a SEPA
