@@ -36,6 +36,15 @@ camp_tz_valid(const char *tz)
 	    strspn(tz, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789_+-/") != n)
 		return 0;
+	/*
+	 * Not the files that are no IANA zone name: the host's own zone
+	 * (localtime), POSIX rule defaults (posixrules), Factory, and the
+	 * posix/ and right/ trees (right/ counts leap seconds: 27 s off).
+	 */
+	if (strcmp(tz, "localtime") == 0 || strcmp(tz, "posixrules") == 0 ||
+	    strcmp(tz, "Factory") == 0 || strncmp(tz, "posix/", 6) == 0 ||
+	    strncmp(tz, "right/", 6) == 0)
+		return 0;
 	snprintf(path, sizeof(path), "%s%s", CAMP_TZ_DIR, tz);
 	/* A zone file (RFC 8536), not a directory or one of the tables. */
 	if ((f = fopen(path, "rb")) == NULL)

@@ -251,7 +251,8 @@ class Crud(Base):
         r = self.c.call("POST", C, {"timezone": "Europe/Paris"})
         self.assertIn(("name", "required"), self.errors(r))
         for tz in ("Mars/Olympus", "../../etc/passwd", "Europe/../Europe/Paris", "zone.tab",
-                   "/usr/share/zoneinfo/UTC", "Europe", "Europe/Paris "):
+                   "/usr/share/zoneinfo/UTC", "Europe", "Europe/Paris ", "localtime",
+                   "posixrules", "Factory", "posix/Europe/Paris", "right/Europe/Paris"):
             r = self.c.call("POST", C, {"name": "x", "timezone": tz})
             self.assertIn(("timezone", "timezone"), self.errors(r), tz)
         r = self.c.call("POST", C, {"name": "x", "window": {"start": "18:00", "end": "09:00"}})
