@@ -427,7 +427,15 @@ db_do(struct db *db, size_t id, const struct db_arg *args, size_t nargs)
 			return rc;
 		if (db->in_tx)
 			return rc;
-		if (rc == DB_DOWN && s->is_read && !reconnected) {
+		/*
+		 * A read again on a new connection; a write only when the
+		 * connection was found gone before the command left (2006:
+		 * the server never saw it), as on the first request after
+		 * the database restarted. 2013 (lost during the command)
+		 * leaves a write's fate unknown: not retried.
+		 */
+		if (rc == DB_DOWN && !reconnected &&
+		    (s->is_read || db->errnum == CR_SERVER_GONE_ERROR)) {
 			reconnected = 1;
 			db->last_try = 0;
 			continue;
@@ -695,7 +703,7 @@ db_done(struct db *db)
 int
 db_tx(struct db *db, int (*fn)(struct db *, void *), void *arg)
 {
-	int	 rc, attempt;
+	int	 rc, attempt, relost = 0;
 
 	if (db->in_tx)
 		return fn(db, arg);	/* nested: part of the outer transaction */
@@ -705,13 +713,27 @@ db_tx(struct db *db, int (*fn)(struct db *, void *), void *arg)
 		if (mysql_autocommit(db->my, 0) != 0) {
 			db->errnum = mysql_errno(db->my);
 			db_disconnect(db);
+			/* Nothing began: once more on a new connection. */
+			if (!relost++) {
+				db->last_try = 0;
+				continue;
+			}
 			return DB_DOWN;
 		}
 		db->in_tx = 1;
 		rc = fn(db, arg);
 		if (!db->up) {
-			/* Lost mid-transaction: the server rolled it back. */
+			/*
+			 * Lost before COMMIT: the server rolled it all back,
+			 * so nothing happened; fn starts from scratch (db.h),
+			 * once more on a new connection.
+			 */
 			db->in_tx = 0;
+			if (!relost++) {
+				log_info("transaction run again after a lost connection");
+				db->last_try = 0;
+				continue;
+			}
 			return DB_DOWN;
 		}
 		if (rc == DB_OK && mysql_commit(db->my) != 0) {

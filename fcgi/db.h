@@ -115,6 +115,9 @@ int		 db_ensure(struct db *);
  * row (found rows, not only changed ones: CLIENT_FOUND_ROWS), DB_NONE if
  * none, DB_CONFLICT, DB_ERR or DB_DOWN. The number of
  * args must match the statement's placeholders (a mismatch aborts).
+ * Outside a transaction, a connection found gone before the statement
+ * left (2006: the first write after the database restarted) is made
+ * again and the statement sent once more; lost during it (2013), DB_DOWN.
  */
 int		 db_exec(struct db *, size_t stmt, const struct db_arg *args,
 		    size_t nargs);
@@ -176,7 +179,9 @@ void		 db_done(struct db *);
  * rolls back otherwise and returns its code. A deadlock or lock wait
  * timeout rolls back and runs fn again (at most 3 times), so fn must
  * start from scratch each time and keep its effects inside the database
- * until it returns. A lost connection returns DB_DOWN without retry.
+ * until it returns. A connection lost before COMMIT (the server rolled
+ * the transaction back) runs fn once more on a new connection; lost again,
+ * or lost at COMMIT (its fate unknown), DB_DOWN.
  * Called inside another db_tx(), fn simply runs as part of the outer
  * transaction (no savepoint): the outer one commits or rolls back all.
  */
