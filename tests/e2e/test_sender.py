@@ -102,7 +102,8 @@ class Senders:
 
     def start(self, name, batch=10, once=False):
         log = open(os.path.join(t.VAR, "log", "sender-%s.log" % name), "ab")
-        env = dict(os.environ, PROSPEA_PUBLIC_URL=PUBLIC, PROSPEA_SENDER_BATCH=str(batch))
+        env = dict(os.environ, PROSPEA_PUBLIC_URL=PUBLIC, PROSPEA_SENDER_BATCH=str(batch),
+                   PROSPEA_IMAP_POLL_SECONDS="1")
         args = [os.path.join(t.ROOT, "workers", "prospea-sender"), "-c", t.CONF]
         if once:
             args.append("--once")
