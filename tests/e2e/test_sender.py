@@ -102,7 +102,8 @@ class Senders:
 
     def start(self, name, batch=10, once=False):
         log = open(os.path.join(t.VAR, "log", "sender-%s.log" % name), "ab")
-        env = dict(os.environ, PROSPEA_PUBLIC_URL=PUBLIC, PROSPEA_SENDER_BATCH=str(batch))
+        env = dict(os.environ, PROSPEA_PUBLIC_URL=PUBLIC, PROSPEA_SENDER_BATCH=str(batch),
+                   PROSPEA_IMAP_POLL_SECONDS="1")
         args = [os.path.join(t.ROOT, "workers", "prospea-sender"), "-c", t.CONF]
         if once:
             args.append("--once")
@@ -218,7 +219,8 @@ class Fixture:
         return int(r.json["id"])
 
     def campaign(self, steps, daily_limit=100, gap=0, status="running", **kw):
-        """A campaign with its steps [(kind, template_id or wait days)]."""
+        """A campaign with its steps [(kind, template_id, call_script_id or
+        wait days)]."""
         t.sql("INSERT INTO campaign (user_id, name, status, email_account_id, "
               "sms_account_id, timezone, window_days, window_start, window_end, "
               "daily_limit, gap_seconds, stop_on_reply, stop_company_on_reply, "
@@ -230,9 +232,10 @@ class Fixture:
         cid = t.sql("SELECT MAX(id) FROM campaign WHERE user_id = %s", (self.uid,))[0][0]
         for pos, (kind, arg) in enumerate(steps):
             t.sql("INSERT INTO campaign_step (user_id, campaign_id, position, kind, "
-                  "template_id, wait_days) VALUES (%s, %s, %s, %s, %s, %s)",
-                  (self.uid, cid, pos, kind, arg if kind != "wait" else None,
-                   arg if kind == "wait" else None))
+                  "template_id, call_script_id, wait_days) "
+                  "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                  (self.uid, cid, pos, kind, arg if kind in ("email", "sms") else None,
+                   arg if kind == "call" else None, arg if kind == "wait" else None))
         return cid
 
     def enroll(self, cid, addrs, spread=False):
@@ -718,6 +721,27 @@ class Race(Base):
         t.sql("UPDATE subscription SET status = 'active' WHERE user_id = %s", (f.uid,))
         set_clock(at + datetime.timedelta(days=6, hours=2))
         wait_for("the held step sent", lambda: len(f.messages(held)) == 1)
+
+        # A call step opens a task, due at the window's next opening (it is
+        # 19:00), and parks the enrollment until the call's outcome.
+        r = f.c.call("POST", "/api/v1/call-scripts", {"name": "Appel",
+                                                      "body": "Bonjour {{business_name}}"})
+        self.assertEqual(r.status, 201, r)
+        call = f.campaign([("call", int(r.json["id"])), ("email", f.template(
+            "email", "Suite à notre appel", subject="Notre appel"))])
+        evening = paris(day.year, day.month, day.day, 19, 0) + datetime.timedelta(days=6)
+        set_clock(evening)
+        f.enroll(call, good[10:12])
+        wait_for("the call tasks", lambda: t.sql(
+            "SELECT COUNT(*) FROM task WHERE campaign_id = %s", (call,))[0][0] == 2)
+        time.sleep(0.5)
+        for row in t.sql("SELECT status, due_at, position, call_script_id FROM task "
+                         "WHERE campaign_id = %s", (call,)):
+            self.assertEqual((row[0], row[2], row[3]), ("open", 0, int(r.json["id"])))
+            self.assertEqual(utc(row[1]), evening + datetime.timedelta(hours=14))
+        for v in f.enrollments(call).values():
+            self.assertEqual((v[0], v[2], v[3]), ("active", 0, None))
+        self.assertEqual(f.messages(call), ())
 
         # A closed account sends nothing: its enrollments are not claimed.
         shut = f.campaign([("email", f.template("email", "Bonjour", subject="Bonjour"))],
