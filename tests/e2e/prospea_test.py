@@ -435,3 +435,35 @@ def without_limits(addr):
         "updated_at) VALUES (%s, 'test_unlimited', 'active', NOW(), NOW(), NOW()) "
         "ON DUPLICATE KEY UPDATE plan_code = 'test_unlimited', status = 'active'",
         (user_id(addr),))
+
+
+# -- the stack's own campaign sender ------------------------------------------
+
+def stack_sender():
+    """The pid of the stack's sender (the child of its multiwatch), or None."""
+    with open(os.path.join(VAR, "run", "sender.pid")) as fh:
+        watcher = fh.read().strip()
+    kids = subprocess.run(["pgrep", "-P", watcher], capture_output=True,
+                          text=True).stdout.split()
+    return int(kids[0]) if kids else None
+
+
+def hold_stack_sender():
+    """Stops the stack's sender (SIGSTOP) for tests that play the sender's
+    part themselves (rows written with SQL) or run senders of their own;
+    returns what release_stack_sender() needs."""
+    import signal
+    pid = stack_sender()
+    if pid:
+        os.kill(pid, signal.SIGSTOP)
+    return pid
+
+
+def release_stack_sender(pid):
+    """Lets the sender stopped by hold_stack_sender() go on."""
+    import signal
+    if pid:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass

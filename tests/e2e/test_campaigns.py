@@ -89,6 +89,20 @@ def nth_opening(n, now=None, days=(0, 1, 2, 3, 4), hour=9, minute=0):
     return datetime.datetime(d.year, d.month, d.day, hour, minute, tzinfo=PARIS)
 
 
+HELD = None
+
+
+def setUpModule():
+    """These tests play the sender's part with SQL (docs/sequencing.md): the
+    stack's own sender, which would run the same due steps meanwhile, waits."""
+    global HELD
+    HELD = t.hold_stack_sender()
+
+
+def tearDownModule():
+    t.release_stack_sender(HELD)
+
+
 class Tenant:
     """A signed-in user with what campaigns need: an e-mail and an SMS
     account, an e-mail and an SMS template, a call script."""

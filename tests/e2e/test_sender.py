@@ -709,19 +709,6 @@ class Race(Base):
         set_clock(at + datetime.timedelta(days=6))                # Tuesday
         wait_for("the second day's three", lambda: len(f.messages(ramp)) == 5)
 
-        # Not paid up (plan.h): the step is held, not failed, and goes once
-        # the subscription is paid again and the hold has passed.
-        held = f.campaign([("email", f.template("email", "Bonjour", subject="Bonjour"))])
-        t.sql("UPDATE subscription SET status = 'unpaid' WHERE user_id = %s", (f.uid,))
-        f.enroll(held, good[8:9])
-        wait_for("the step held", lambda: [v[:2] + (v[4] is not None,)
-                                           for v in f.enrollments(held).values()]
-                 == [("active", None, True)])
-        self.assertEqual(f.messages(held), ())
-        t.sql("UPDATE subscription SET status = 'active' WHERE user_id = %s", (f.uid,))
-        set_clock(at + datetime.timedelta(days=6, hours=2))
-        wait_for("the held step sent", lambda: len(f.messages(held)) == 1)
-
         # A call step opens a task, due at the window's next opening (it is
         # 19:00), and parks the enrollment until the call's outcome.
         r = f.c.call("POST", "/api/v1/call-scripts", {"name": "Appel",
@@ -742,6 +729,21 @@ class Race(Base):
         for v in f.enrollments(call).values():
             self.assertEqual((v[0], v[2], v[3]), ("active", 0, None))
         self.assertEqual(f.messages(call), ())
+
+        # Not paid up (plan.h): the step is held, not failed, and goes once
+        # the subscription is paid again and the hold has passed.
+        morning = evening + datetime.timedelta(hours=15)       # Wednesday 10:00
+        set_clock(morning)
+        held = f.campaign([("email", f.template("email", "Bonjour", subject="Bonjour"))])
+        t.sql("UPDATE subscription SET status = 'unpaid' WHERE user_id = %s", (f.uid,))
+        f.enroll(held, good[8:9])
+        wait_for("the step held", lambda: [v[:2] + (v[4] is not None,)
+                                           for v in f.enrollments(held).values()]
+                 == [("active", None, True)])
+        self.assertEqual(f.messages(held), ())
+        t.sql("UPDATE subscription SET status = 'active' WHERE user_id = %s", (f.uid,))
+        set_clock(morning + datetime.timedelta(hours=2))     # past the hold
+        wait_for("the held step sent", lambda: len(f.messages(held)) == 1)
 
         # A closed account sends nothing: its enrollments are not claimed.
         shut = f.campaign([("email", f.template("email", "Bonjour", subject="Bonjour"))],
