@@ -2558,6 +2558,7 @@ main(int argc, char *argv[])
 			sender_sweep(&s);
 		}
 		polls = sender_polls(&s);
+		sender_clock_read(&conf);	/* the polls may have taken a while */
 		n = sender_batch(&s, &b);
 		if (n < 0) {
 			if (!down)
