@@ -550,9 +550,10 @@ class Campaign(Base):
 
 class Crash(Base):
     """A sender killed (kill -9) in the middle of a batch, while its server
-    holds the answer to a message it has stored: that message becomes
-    'uncertain' and is never sent again; the rest of the batch, leased to
-    the dead sender, goes out once, through two other senders."""
+    holds the answer to a message it has stored: the next sender's sweep
+    makes that message 'uncertain' and it is never sent again; the rest
+    of the batch, leased to the dead sender, goes out once, through two
+    other senders."""
 
     def test_kill_mid_batch(self):
         day = next_monday() + datetime.timedelta(days=15)     # a Tuesday
@@ -576,11 +577,16 @@ class Crash(Base):
         self.assertEqual(t.sql("SELECT COUNT(*) FROM enrollment WHERE campaign_id = %s "
                                "AND lease_until IS NOT NULL AND status = 'active'",
                                (cid,))[0][0], 6)
-        for n in ("crash-2", "crash-3"):
-            self.senders.start(n, batch=4)
-        # Leases run out on the senders' clock: no need to wait for it.
-        time.sleep(1)
+        # The leases run out (on the senders' clock). With the campaign
+        # paused nothing can be claimed: the sweep of a starting sender
+        # alone finds the interrupted send.
+        t.sql("UPDATE campaign SET status = 'paused' WHERE id = %s", (cid,))
         set_clock(at + datetime.timedelta(seconds=30))
+        self.senders.start("crash-2", batch=4)
+        wait_for("the sweep", lambda: f.enrollments(cid)[slow][:2] == ("stopped", "uncertain"))
+        self.assertEqual(len(f.messages(cid)), 5)
+        t.sql("UPDATE campaign SET status = 'running' WHERE id = %s", (cid,))
+        self.senders.start("crash-3", batch=4)
         wait_for("the end of the campaign", lambda: all(
             v[0] != "active" for v in f.enrollments(cid).values()))
         time.sleep(1.5)
