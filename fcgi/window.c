@@ -25,18 +25,34 @@ int
 window_tz_valid(const char *tz)
 {
 	const char	*dir = getenv("TZDIR");
-	char		 path[512];
-	struct stat	 st;
-	size_t		 n = strlen(tz);
+	char		 path[512], magic[4];
+	FILE		*f;
+	size_t		 n = strlen(tz), got;
 
-	if (n == 0 || n >= WINDOW_TZ_MAX || tz[0] == '/' ||
-	    strstr(tz, "..") != NULL ||
+	/* A name, never a path of our choosing. */
+	if (n == 0 || n >= WINDOW_TZ_MAX || tz[0] == '/' || tz[0] == '.' ||
+	    strstr(tz, "..") != NULL || strstr(tz, "//") != NULL ||
 	    strspn(tz, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789/_+-") != n)
 		return 0;
+	/*
+	 * Not the files that are no IANA zone name: the host's own zone
+	 * (localtime, which would differ between hosts), POSIX rule
+	 * defaults (posixrules), Factory, and the posix/ and right/ trees
+	 * (right/ counts leap seconds: 27 s off).
+	 */
+	if (strcmp(tz, "localtime") == 0 || strcmp(tz, "posixrules") == 0 ||
+	    strcmp(tz, "Factory") == 0 || strncmp(tz, "posix/", 6) == 0 ||
+	    strncmp(tz, "right/", 6) == 0)
+		return 0;
 	snprintf(path, sizeof(path), "%s/%s", dir != NULL && *dir != '\0' ?
 	    dir : "/usr/share/zoneinfo", tz);
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	/* A zone file (RFC 8536), not a folder or one of the tables. */
+	if ((f = fopen(path, "rb")) == NULL)
+		return 0;
+	got = fread(magic, 1, sizeof(magic), f);
+	fclose(f);
+	return got == sizeof(magic) && memcmp(magic, "TZif", 4) == 0;
 }
 
 /*

@@ -33,9 +33,12 @@ struct window {
 };
 
 /*
- * 1 if tz is a zone name the sender accepts: 1 to 63 of [A-Za-z0-9/_+-]
- * (no leading '/', no "..": it names a file) that exists in the TZ
- * database (a typo would otherwise silently mean UTC). 0 otherwise.
+ * 1 if tz is an IANA zone name of the TZ database: 1 to 63 of
+ * [A-Za-z0-9/_+-] (no leading '/' or '.', no "..", no "//": it names a
+ * file) whose file is a zone (RFC 8536 "TZif"; a typo would otherwise
+ * silently mean UTC), and none of localtime, posixrules, Factory, the posix/
+ * and right/ trees. 0 otherwise. The campaigns handler (at save) and the sender
+ * judge with this one rule.
  */
 int	 window_tz_valid(const char *tz);
 

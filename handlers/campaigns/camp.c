@@ -22,6 +22,7 @@
 
 #include "arena.h"
 #include "campaigns.h"
+#include "window.h"
 #include "pnorm.h"
 #include "prospect.h"
 #include "rest.h"
@@ -740,7 +741,7 @@ camp_def_body(struct req *r, struct camp_def *d, json_t *errors)
 		    strtoull(json_string_value(v), NULL, 10);
 	if (req_str(r, CF_TIMEZONE) != NULL) {
 		d->tz = req_str(r, CF_TIMEZONE);
-		if (!camp_tz_valid(d->tz))
+		if (!window_tz_valid(d->tz))
 			camp_error(errors, "timezone", "timezone",
 			    "An IANA time zone such as Europe/Paris.");
 	}

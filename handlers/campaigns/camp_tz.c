@@ -17,42 +17,10 @@
 
 #include "campaigns.h"
 
-#define CAMP_TZ_DIR	"/usr/share/zoneinfo/"
 
 static const char *const camp_tz_days[7] = {
 	"sun", "mon", "tue", "wed", "thu", "fri", "sat"	/* tm_wday order */
 };
-
-int
-camp_tz_valid(const char *tz)
-{
-	char	 path[sizeof(CAMP_TZ_DIR) + CAMP_TZ_MAX], magic[4];
-	FILE	*f;
-	size_t	 n = strlen(tz), got;
-
-	/* A name, never a path of our choosing: no "..", no leading "/". */
-	if (n == 0 || n > CAMP_TZ_MAX || tz[0] == '/' || tz[0] == '.' ||
-	    strstr(tz, "..") != NULL || strstr(tz, "//") != NULL ||
-	    strspn(tz, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_+-/") != n)
-		return 0;
-	/*
-	 * Not the files that are no IANA zone name: the host's own zone
-	 * (localtime), POSIX rule defaults (posixrules), Factory, and the
-	 * posix/ and right/ trees (right/ counts leap seconds: 27 s off).
-	 */
-	if (strcmp(tz, "localtime") == 0 || strcmp(tz, "posixrules") == 0 ||
-	    strcmp(tz, "Factory") == 0 || strncmp(tz, "posix/", 6) == 0 ||
-	    strncmp(tz, "right/", 6) == 0)
-		return 0;
-	snprintf(path, sizeof(path), "%s%s", CAMP_TZ_DIR, tz);
-	/* A zone file (RFC 8536), not a directory or one of the tables. */
-	if ((f = fopen(path, "rb")) == NULL)
-		return 0;
-	got = fread(magic, 1, sizeof(magic), f);
-	fclose(f);
-	return got == sizeof(magic) && memcmp(magic, "TZif", 4) == 0;
-}
 
 unsigned int
 camp_tz_days_mask(const char *set)

@@ -221,13 +221,6 @@ extern const struct db_table camp_unsub_table;
 /* -- camp_tz.c: a campaign's clock ------------------------------------------ */
 
 /*
- * 1 if tz names a zone of the system's tz database: 1 to CAMP_TZ_MAX
- * bytes of [A-Za-z0-9_+/-], no "..", "//" or leading "/" or ".", naming a
- * TZif file (RFC 8536) under /usr/share/zoneinfo ("Europe/Paris").
- */
-int		 camp_tz_valid(const char *tz);
-
-/*
  * The days of a window_days SET value ("mon,tue,wed") as bits by
  * struct tm's tm_wday (bit 0 Sunday ... bit 6 Saturday).
  */

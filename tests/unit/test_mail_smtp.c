@@ -168,12 +168,28 @@ capture_run(void *arg)
 	return NULL;
 }
 
+/* Listens on a free loopback port (c->port) and serves one session on *th. */
+static void
+capture_start(struct capture *c, pthread_t *th)
+{
+	struct sockaddr_in	 sa;
+	socklen_t		 salen = sizeof(sa);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((c->fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	assert_int_equal(bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(c->fd, 1), 0);
+	assert_int_equal(getsockname(c->fd, (struct sockaddr *)&sa, &salen), 0);
+	c->port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(th, NULL, capture_run, c), 0);
+}
+
 static void
 test_smtp_wire_stuffing(void **state)
 {
 	struct capture		 c = { -1, 0, NULL, 0, 0 };
-	struct sockaddr_in	 sa;
-	socklen_t		 salen = sizeof(sa);
 	pthread_t		 th;
 	struct mail_msg		 m = dots_msg("jean@example.fr");
 	struct mail_server	 srv;
@@ -181,15 +197,7 @@ test_smtp_wire_stuffing(void **state)
 	char			 url[64], err[256], *msg, *want;
 	size_t			 wlen;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true((c.fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
-	assert_int_equal(bind(c.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(c.fd, 1), 0);
-	assert_int_equal(getsockname(c.fd, (struct sockaddr *)&sa, &salen), 0);
-	c.port = ntohs(sa.sin_port);
-	assert_int_equal(pthread_create(&th, NULL, capture_run, &c), 0);
+	capture_start(&c, &th);
 
 	msg = mail_build(&m);
 	assert_non_null(msg);
@@ -227,8 +235,6 @@ static void
 test_smtp_hang_up_after_data_is_unsure(void **state)
 {
 	struct capture		 c = { -1, 0, NULL, 0, 1 };
-	struct sockaddr_in	 sa;
-	socklen_t		 salen = sizeof(sa);
 	pthread_t		 th;
 	struct mail_msg		 m = dots_msg("jean@example.fr");
 	struct mail_server	 srv;
@@ -236,15 +242,7 @@ test_smtp_hang_up_after_data_is_unsure(void **state)
 	struct mail_reply	 r;
 	char			 url[64], *msg;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true((c.fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
-	assert_int_equal(bind(c.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(c.fd, 1), 0);
-	assert_int_equal(getsockname(c.fd, (struct sockaddr *)&sa, &salen), 0);
-	c.port = ntohs(sa.sin_port);
-	assert_int_equal(pthread_create(&th, NULL, capture_run, &c), 0);
+	capture_start(&c, &th);
 	msg = mail_build(&m);
 	assert_non_null(msg);
 	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", c.port);

@@ -61,6 +61,14 @@ test_zone_names(void **state)
 	assert_false(window_tz_valid("Europe/../../../etc/passwd"));
 	assert_false(window_tz_valid("Europe/Paris\n"));
 	assert_false(window_tz_valid("Europe/Paris xx"));
+	/* Files that are no IANA zone name, or no zone at all. */
+	assert_false(window_tz_valid("localtime"));
+	assert_false(window_tz_valid("posixrules"));
+	assert_false(window_tz_valid("Factory"));
+	assert_false(window_tz_valid("posix/Europe/Paris"));
+	assert_false(window_tz_valid("right/Europe/Paris"));
+	assert_false(window_tz_valid("zone.tab"));
+	assert_false(window_tz_valid("Europe//Paris"));
 }
 
 static void
