@@ -140,17 +140,13 @@ window_secs(const char *s)
 }
 
 int
-window_parse(struct window *w, const char *tz, const char *days,
-    const char *start, const char *end)
+window_days_mask(const char *set)
 {
-	const char	*p = days;
+	const char	*p = set;
 	size_t		 n;
-	int		 d;
-	long		 s, e;
+	int		 d, mask = 0;
 
-	memset(w, 0, sizeof(*w));
-	if (tz == NULL || !window_tz_valid(tz) || days == NULL ||
-	    (s = window_secs(start)) == -1 || (e = window_secs(end)) == -1)
+	if (set == NULL)
 		return -1;
 	while (*p != '\0') {
 		n = strcspn(p, ",");
@@ -159,11 +155,27 @@ window_parse(struct window *w, const char *tz, const char *days,
 				break;
 		if (d == 7)
 			return -1;
-		w->days |= 1U << d;
+		mask |= 1 << d;
 		p += n;
 		if (*p == ',')
 			p++;
 	}
+	return mask;
+}
+
+int
+window_parse(struct window *w, const char *tz, const char *days,
+    const char *start, const char *end)
+{
+	int	 mask;
+	long	 s, e;
+
+	memset(w, 0, sizeof(*w));
+	if (tz == NULL || !window_tz_valid(tz) ||
+	    (mask = window_days_mask(days)) == -1 ||
+	    (s = window_secs(start)) == -1 || (e = window_secs(end)) == -1)
+		return -1;
+	w->days = (unsigned)mask;
 	w->start = (int)s;
 	w->end = (int)e;
 	snprintf(w->tz, sizeof(w->tz), "%s", tz);

@@ -43,6 +43,12 @@ struct window {
 int	 window_tz_valid(const char *tz);
 
 /*
+ * The days of a window_days SET value ("mon,tue,wed"; "" is no day) as
+ * struct window's days bits; -1 when a name is not one of sun..sat.
+ */
+int	 window_days_mask(const char *set);
+
+/*
  * Fills w from a campaign row as MariaDB prints it: tz ("Europe/Paris"),
  * days (the SET "mon,tue,wed", may be empty: never open), start and end
  * ("09:00:00", TIME columns, 00:00:00 to 24:00:00). 0, or -1 when a value

@@ -96,7 +96,21 @@ static const char *const camp_sql[CC__MAX] = {
 	T(CC_COMPLETE_PAST) = "UPDATE my_enrollment SET status = 'completed',"
 	    " due_at = NULL, finished_at = NOW(3), updated_at = NOW(3)"
 	    " WHERE campaign_id = ? AND status = 'active' AND position >= ?",
-	T(CC_TEMPLATE_CHANNEL) = "SELECT channel FROM my_template WHERE id = ?",
+	/*
+	 * After a change of the window, the zone or the daily limit: the
+	 * message steps the sender put off to a later window opening or
+	 * day (due later, no attempt spent: docs/sequencing.md) become due
+	 * now, for the sender to time again by the new rules. Waits keep
+	 * their day; retries their backoff; claimed rows their lease.
+	 */
+	T(CC_RESCHEDULE) = "UPDATE my_enrollment SET due_at = NOW(3),"
+	    " updated_at = NOW(3) WHERE campaign_id = ? AND status = 'active'"
+	    " AND due_at > NOW(3) AND attempts = 0"
+	    " AND (lease_until IS NULL OR lease_until < NOW(3))"
+	    " AND position IN (SELECT position FROM my_campaign_step"
+	    " WHERE campaign_id = ? AND kind IN ('email', 'sms'))",
+	T(CC_TEMPLATE_CHANNEL) = "SELECT channel, subject IS NOT NULL"
+	    " FROM my_template WHERE id = ?",
 	T(CC_SCRIPT_ID) = "SELECT id FROM my_call_script WHERE id = ?",
 	T(CC_ACCOUNT_CHANNEL) = "SELECT channel FROM my_sending_account"
 	    " WHERE id = ?",
@@ -247,6 +261,15 @@ camp_error(json_t *errors, const char *field, const char *code,
 /* -- a campaign as the API shows it ------------------------------------------- */
 
 /* The current row of CAMP_COLS_SQL, without steps and counts. */
+/* The days of a SET value or of one day name as struct window's bits. */
+static unsigned int
+camp_mask(const char *set)
+{
+	int	 m = window_days_mask(set);
+
+	return m == -1 ? 0 : (unsigned int)m;
+}
+
 static json_t *
 camp_json(struct db *db)
 {
@@ -256,7 +279,7 @@ camp_json(struct db *db)
 
 	days = json_array();
 	for (i = 0; camp_days[i] != NULL; i++)
-		if (camp_tz_days_mask(set) & camp_tz_days_mask(camp_days[i]))
+		if (camp_mask(set) & camp_mask(camp_days[i]))
 			json_array_append_new(days, json_string(camp_days[i]));
 	o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s,"
 	    " s:{s:o, s:s, s:s}, s:I, s:I, s:b, s:b, s:s?, s:s, s:s}",
@@ -479,7 +502,7 @@ struct camp_def {
 	const char	*name;
 	uint64_t	 email_account, sms_account;
 	const char	*tz;
-	unsigned int	 days;		/* camp_tz_days_mask() bits */
+	unsigned int	 days;		/* window_days_mask() bits */
 	char		 start[6], end[6];	/* "HH:MM" */
 	long long	 daily_limit, gap;
 	int		 stop_reply, stop_company;
@@ -494,7 +517,7 @@ camp_def_init(struct camp_def *d)
 	memset(d, 0, sizeof(*d));
 	d->status = "draft";
 	d->tz = "Europe/Paris";
-	d->days = camp_tz_days_mask("mon,tue,wed,thu,fri");
+	d->days = camp_mask("mon,tue,wed,thu,fri");
 	snprintf(d->start, sizeof(d->start), "09:00");
 	snprintf(d->end, sizeof(d->end), "18:00");
 	d->daily_limit = 100;
@@ -512,7 +535,7 @@ camp_def_row(struct req *r, struct camp_def *d)
 	d->email_account = (uint64_t)db_int(r->db, KC_EMAIL_ACCOUNT);
 	d->sms_account = (uint64_t)db_int(r->db, KC_SMS_ACCOUNT);
 	d->tz = arena_strdup(r->arena, db_str(r->db, KC_TZ));
-	d->days = camp_tz_days_mask(db_str(r->db, KC_DAYS));
+	d->days = camp_mask(db_str(r->db, KC_DAYS));
 	snprintf(d->start, sizeof(d->start), "%s", db_str(r->db, KC_START));
 	snprintf(d->end, sizeof(d->end), "%s", db_str(r->db, KC_END));
 	d->daily_limit = db_int(r->db, KC_DAILY_LIMIT);
@@ -586,11 +609,11 @@ camp_def_window(json_t *w, struct camp_def *d, json_t *errors)
 				if (v == NULL || camp_days[j] == NULL)
 					camp_error(errors, field, "enum",
 					    "A day is one of mon, tue, wed, thu, fri, sat, sun.");
-				else if (mask & camp_tz_days_mask(v))
+				else if (mask & camp_mask(v))
 					camp_error(errors, field, "repeated",
 					    "Each day is listed once.");
 				else
-					mask |= camp_tz_days_mask(v);
+					mask |= camp_mask(v);
 			}
 			d->days = mask;
 		} else if (strcmp(k, "start") == 0 || strcmp(k, "end") == 0) {
@@ -765,16 +788,19 @@ camp_def_body(struct req *r, struct camp_def *d, json_t *errors)
 /*
  * The rules that read the database: each step's template or call script
  * is the user's and of the step's channel; each account is the user's
- * and of its channel; the steps have the accounts they send through.
- * Problems into errors. DB_OK, or an error code.
+ * and of its channel; unless draft (a draft is built step by step, its
+ * accounts may come last; starting checks again), the steps have the
+ * accounts they send through. Problems into errors. DB_OK, or an error
+ * code.
  */
 static int
-camp_def_check(struct req *r, const struct camp_def *d, json_t *errors)
+camp_def_check(struct req *r, const struct camp_def *d, json_t *errors,
+    int draft)
 {
 	static const char *const want[STEP__MAX] = { "email", "sms", NULL, NULL };
 	char		 field[48];
 	size_t		 i;
-	int		 rc, need[STEP__MAX] = { 0 };
+	int		 rc, need[STEP__MAX] = { 0 }, first_email = 1;
 
 	for (i = 0; i < d->nsteps; i++) {
 		const struct camp_step *s = &d->steps[i];
@@ -800,6 +826,13 @@ camp_def_check(struct req *r, const struct camp_def *d, json_t *errors)
 			    s->kind == STEP_SMS ?
 			    "An SMS step sends an SMS template." :
 			    "An e-mail step sends an e-mail template.");
+		else if (s->kind == STEP_EMAIL && first_email && !db_int(r->db, 1))
+			camp_error(errors, field, "no_subject",
+			    "The first e-mail of a sequence needs a subject: a "
+			    "template without one is a follow-up, which keeps "
+			    "the subject of the e-mail before it.");
+		if (s->kind == STEP_EMAIL)
+			first_email = 0;
 		db_done(r->db);
 	}
 	for (i = 0; i < 2; i++) {
@@ -808,7 +841,7 @@ camp_def_check(struct req *r, const struct camp_def *d, json_t *errors)
 				    "sms_account_id";
 
 		if (acct == 0) {
-			if (need[i])
+			if (need[i] && !draft)
 				camp_error(errors, name, "required", i == 0 ?
 				    "An e-mail step needs an e-mail sending account." :
 				    "An SMS step needs an SMS sending account.");
@@ -839,7 +872,7 @@ camp_days_set(struct req *r, unsigned int mask)
 	size_t	 i;
 
 	for (i = 0; camp_days[i] != NULL; i++)
-		if (mask & camp_tz_days_mask(camp_days[i])) {
+		if (mask & camp_mask(camp_days[i])) {
 			if (out[0] != '\0')
 				strcat(out, ",");
 			strcat(out, camp_days[i]);
@@ -949,6 +982,15 @@ camp_history(struct camp_tx *tx, const struct camp_step *old, size_t nold)
 	return DB_OK;
 }
 
+/* 1 if b times messages otherwise than a: window, zone or daily limit. */
+static int
+camp_timing_changed(const struct camp_def *a, const struct camp_def *b)
+{
+	return strcmp(a->tz, b->tz) != 0 || a->days != b->days ||
+	    strcmp(a->start, b->start) != 0 || strcmp(a->end, b->end) != 0 ||
+	    a->daily_limit != b->daily_limit;
+}
+
 /* The write of a campaign, in one transaction. */
 static int
 camp_write(struct db *db, void *arg)
@@ -957,6 +999,7 @@ camp_write(struct db *db, void *arg)
 	struct req		*r = tx->r;
 	struct camp_def		*d = tx->d;
 	struct camp_step	 old[CAMP_STEPS_MAX];
+	struct camp_def		 was;
 	size_t			 nold = 0;
 	int			 rc;
 
@@ -972,6 +1015,7 @@ camp_write(struct db *db, void *arg)
 			return rc;
 		nold = d->nsteps;
 		memcpy(old, d->steps, sizeof(old));
+		was = *d;
 		if (strcmp(d->status, "archived") == 0) {
 			tx->conflict = "An archived campaign is final: create another one.";
 			return DB_NONE;
@@ -981,7 +1025,8 @@ camp_write(struct db *db, void *arg)
 	if (d->name == NULL)
 		camp_error(tx->errors, "name", "required", "A campaign needs a name.");
 	if (json_array_size(tx->errors) == 0 &&
-	    (rc = camp_def_check(r, d, tx->errors)) != DB_OK)
+	    (rc = camp_def_check(r, d, tx->errors,
+	    strcmp(d->status, "draft") == 0)) != DB_OK)
 		return rc;
 	if (json_array_size(tx->errors) > 0)
 		return DB_NONE;
@@ -1015,6 +1060,10 @@ camp_write(struct db *db, void *arg)
 		    DB_INT(d->gap), DB_INT(d->stop_reply), DB_INT(d->stop_company),
 		    DB_INT(d->id)));
 		if (rc != DB_OK)
+			return rc;
+		if (camp_timing_changed(&was, d) &&
+		    (rc = db_exec(db, CC_RESCHEDULE, DB_ARGS(DB_INT(d->id),
+		    DB_INT(d->id)))) != DB_OK && rc != DB_NONE)
 			return rc;
 	}
 	if (!tx->steps)
@@ -1149,7 +1198,7 @@ camp_move_run(struct db *db, void *arg)
 		if (d->nsteps == 0)
 			camp_error(tx->errors, "steps", "required",
 			    "A campaign needs at least one step to run.");
-		else if ((rc = camp_def_check(tx->r, d, tx->errors)) != DB_OK)
+		else if ((rc = camp_def_check(tx->r, d, tx->errors, 0)) != DB_OK)
 			return rc;
 		if (json_array_size(tx->errors) > 0) {
 			tx->conflict = "The campaign cannot run as it stands: see errors.";

@@ -70,8 +70,8 @@ static const char *const camp_tasks_sql[CK__MAX] = {
 	    " note = ?, done_at = NOW(3) WHERE id = ?",
 	T(CK_ENROLLMENT_LOCK) = "SELECT status, position FROM my_enrollment"
 	    " WHERE id = ? FOR UPDATE",
-	T(CK_CAMPAIGN) = "SELECT timezone, window_days,"
-	    " TIME_TO_SEC(window_start) DIV 60, (SELECT COUNT(*)"
+	T(CK_CAMPAIGN) = "SELECT timezone, window_days, window_start,"
+	    " window_end, (SELECT COUNT(*)"
 	    " FROM my_campaign_step s WHERE s.campaign_id = c.id)"
 	    " FROM my_campaign c WHERE c.id = ?",
 	T(CK_STEP_AT) = "SELECT kind, wait_days FROM my_campaign_step"
@@ -148,7 +148,8 @@ camp_task_zones(struct req *r, time_t now, int *rc)
 		return NULL;
 	}
 	while ((*rc = db_next(r->db)) == DB_OK) {
-		camp_tz_day(db_str(r->db, 0), now, &start, &end);
+		if (window_day(db_str(r->db, 0), now, &start, &end) == -1)
+			continue;	/* a zone gone from the system's database */
 		json_array_append_new(zones, json_pack("{s:s, s:s, s:s}", "tz",
 		    db_str(r->db, 0), "start", camp_utc(r, start), "end",
 		    camp_utc(r, end)));
@@ -296,10 +297,20 @@ struct camp_task_ctx {
 	uint64_t	 enrollment, campaign, prospect, script;
 	long long	 position, attempt, nsteps;
 	int		 active;	/* the enrollment waits on this call */
-	char		 tz[CAMP_TZ_MAX + 1];
-	unsigned int	 days;
-	int		 minute;	/* the window opening */
+	struct window	 w;		/* the campaign's clock */
 };
+
+/*
+ * The window opening on the n-th sending day after now's local day
+ * (window_after_days()); now itself for a window that never opens.
+ */
+static time_t
+camp_opening(const struct window *w, time_t now, int n)
+{
+	time_t	 t = window_after_days(w, now, n);
+
+	return t == (time_t)-1 ? now : t;
+}
 
 /*
  * Moves the enrollment past the call step (docs/sequencing.md): to the
@@ -325,8 +336,8 @@ camp_task_advance(struct db *db, struct camp_outcome_tx *tx,
 		days = db_int(db, 1);
 	db_done(db);
 	if (days > 0)
-		due = camp_utc(tx->r, camp_tz_opening(c->tz, time(NULL), c->days,
-		    c->minute, (int)days));
+		due = camp_utc(tx->r, camp_opening(&c->w, time(NULL),
+		    (int)days));
 	return db_exec(db, CK_ADVANCE, DB_ARGS(DB_INT(next), DB_TEXT(due),
 	    DB_INT(c->enrollment)));
 }
@@ -362,12 +373,12 @@ camp_task_load(struct db *db, struct camp_outcome_tx *tx,
 	db_done(db);
 	if ((rc = db_one(db, CK_CAMPAIGN, DB_ARGS(DB_INT(c->campaign)))) != DB_OK)
 		return rc == DB_NONE ? DB_ERR : rc;
-	snprintf(c->tz, sizeof(c->tz), "%s", db_str(db, 0));
-	c->days = camp_tz_days_mask(db_str(db, 1));
-	c->minute = (int)db_int(db, 2);
-	c->nsteps = db_int(db, 3);
+	/* Saved campaigns passed these checks: a failure is a damaged row. */
+	rc = window_parse(&c->w, db_str(db, 0), db_str(db, 1), db_str(db, 2),
+	    db_str(db, 3)) == 0 ? DB_OK : DB_ERR;
+	c->nsteps = db_int(db, 4);
 	db_done(db);
-	return DB_OK;
+	return rc;
 }
 
 /*
@@ -395,7 +406,9 @@ camp_iso_time(const char *s, const char *tz, time_t *out)
 				continue;
 	}
 	if (*p == '\0')
-		return tz != NULL ? camp_tz_local(tz, &tm, out) : -1;
+		return tz != NULL && (*out = window_at(tz, tm.tm_year, tm.tm_mon,
+		    tm.tm_mday, tm.tm_hour * 3600L + tm.tm_min * 60 + tm.tm_sec)) !=
+		    (time_t)-1 ? 0 : -1;
 	if (*p == 'Z' && p[1] == '\0')
 		off = 0;
 	else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' &&
@@ -423,9 +436,9 @@ camp_outcome_run(struct db *db, void *arg)
 	tx->callback_id = 0;
 	if ((rc = camp_task_load(db, tx, &c)) != DB_OK)
 		return rc;
-	tx->callback_due = camp_tz_opening(c.tz, now, c.days, c.minute, 1);
+	tx->callback_due = camp_opening(&c.w, now, 1);
 	if (tx->callback_at != NULL) {
-		if (camp_iso_time(tx->callback_at, c.tz, &tx->callback_due) == -1)
+		if (camp_iso_time(tx->callback_at, c.w.tz, &tx->callback_due) == -1)
 			tx->bad_callback = "An ISO 8601 time: 2026-05-04T14:30:00+02:00, or without offset in the campaign's time zone.";
 		else if (tx->callback_due < now - CAMP_CALLBACK_PAST ||
 		    tx->callback_due > now + CAMP_CALLBACK_AHEAD)

@@ -136,8 +136,10 @@ camp_template_json(struct db *db)
 }
 
 /*
- * The rules of a template beyond each field's own check: an e-mail has a
- * subject, an SMS has neither subject nor HTML; every text parses.
+ * The rules of a template beyond each field's own check: an SMS has
+ * neither subject nor HTML; every text parses. An e-mail without a
+ * subject is a follow-up: it keeps its thread's subject (the sender), so
+ * it cannot open a sequence (camp.c).
  */
 static int
 camp_template_check(struct req *r, const char *channel, const char *subject,
@@ -146,10 +148,6 @@ camp_template_check(struct req *r, const char *channel, const char *subject,
 	json_t	*errors = json_array();
 	int	 sms = strcmp(channel, "sms") == 0;
 
-	if (!sms && subject == NULL)
-		json_array_append_new(errors, json_pack("{s:s, s:s, s:s}",
-		    "field", "subject", "code", "required",
-		    "message", "An e-mail template needs a subject."));
 	if (sms && (subject != NULL || html != NULL))
 		json_array_append_new(errors, json_pack("{s:s, s:s, s:s}",
 		    "field", subject != NULL ? "subject" : "body_html",

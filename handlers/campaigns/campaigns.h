@@ -24,6 +24,7 @@
 #include "plan.h"
 #include "sess.h"
 #include "tmpl.h"
+#include "window.h"
 
 struct req;
 
@@ -149,6 +150,7 @@ enum camp_stmt {
 	CC_STEP_TRIM,		/* steps from a position on */
 	CC_REACHED,		/* how far any enrollment went: history */
 	CC_COMPLETE_PAST,	/* active enrollments past the last step */
+	CC_RESCHEDULE,		/* put-off message steps due now, to time again */
 	CC_TEMPLATE_CHANNEL,
 	CC_SCRIPT_ID,
 	CC_ACCOUNT_CHANNEL,
@@ -217,30 +219,6 @@ enum camp_unsub_stmt {
 	CU__MAX
 };
 extern const struct db_table camp_unsub_table;
-
-/* -- camp_tz.c: a campaign's clock ------------------------------------------ */
-
-/*
- * The days of a window_days SET value ("mon,tue,wed") as bits by
- * struct tm's tm_wday (bit 0 Sunday ... bit 6 Saturday).
- */
-unsigned int	 camp_tz_days_mask(const char *set);
-
-/* The bounds of the local day of now in tz: [*start, *end). */
-void		 camp_tz_day(const char *tz, time_t now, time_t *start,
-		    time_t *end);
-
-/*
- * The window opening (minute of the local day, 0..1439) on the nth
- * sending day (days: camp_tz_days_mask()) after the local day of now in
- * tz, nth >= 1: a wait of nth days or, with 1, a callback's default
- * (docs/sequencing.md). now itself when days is empty or nth < 1.
- */
-time_t		 camp_tz_opening(const char *tz, time_t now, unsigned int days,
-		    int minute, int nth);
-
-/* The instant of a local time in tz (tm_isdst ignored). 0, or -1. */
-int		 camp_tz_local(const char *tz, const struct tm *local, time_t *out);
 
 /* Route handlers, by file. */
 /* camp_tmpl.c */

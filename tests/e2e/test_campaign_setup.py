@@ -54,9 +54,23 @@ class Templates(Base):
         self.assertEqual(errs[("body", "unknown_tag")]["line"], 2)
         self.assertEqual(errs[("body", "unknown_tag")]["column"], 3)
         self.assertIn(("body", "unclosed_tag"), errs)
-        # E-mail needs a subject; SMS has none.
-        self.assertEqual(self.c.call("POST", T, {"name": "x", "channel": "email",
-                                                 "body": "b"}).status, 422)
+        # An e-mail without a subject is a follow-up (it keeps its thread's);
+        # it cannot open a sequence. An SMS has no subject.
+        r = self.c.call("POST", T, {"name": "relance", "channel": "email", "body": "b"})
+        self.assertEqual(r.status, 201, r)
+        self.assertIsNone(r.json["subject"])
+        follow = r.json["id"]
+        r = self.c.call("POST", "/api/v1/campaigns", {"name": "x", "steps": [
+            {"kind": "email", "template_id": follow}]})
+        self.assertEqual(r.status, 422, r)
+        self.assertEqual([(e["field"], e["code"]) for e in r.json["errors"]],
+                         [("steps[0].template_id", "no_subject")])
+        r = self.c.call("POST", "/api/v1/campaigns", {"name": "x", "steps": [
+            {"kind": "email", "template_id": tpl["id"]}, {"kind": "wait", "days": 2},
+            {"kind": "email", "template_id": follow}]})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(self.c.call("DELETE", "/api/v1/campaigns/" + r.json["id"]).status,
+                         204)
         self.assertEqual(self.c.call("POST", T, {"name": "x", "channel": "sms", "subject": "s",
                                                  "body": "b"}).status, 422)
         # PATCH keeps what it does not name, re-checks what it does.

@@ -304,8 +304,7 @@ class Crud(Base):
             {"kind": "email", "template_id": "999999999"}]})
         self.assertEqual(self.errors(r), {
             ("steps[0].template_id", "wrong_channel"), ("steps[1].template_id", "wrong_channel"),
-            ("steps[2].call_script_id", "not_found"), ("steps[3].template_id", "not_found"),
-            ("sending_account_id", "required"), ("sms_account_id", "required")})
+            ("steps[2].call_script_id", "not_found"), ("steps[3].template_id", "not_found")})
         r = self.c.call("POST", C, {"name": "x", "steps": [{"kind": "wait", "days": 2},
                                                           {"kind": "email",
                                                            "template_id": u.tpl}]})
@@ -345,13 +344,22 @@ class Crud(Base):
         r = self.c.call("PATCH", C + "/" + camp["id"], {"daily_limit": 7})
         self.assertEqual([s["kind"] for s in r.json["steps"]], ["call", "wait", "email"])
         self.assertEqual(r.json["daily_limit"], 7)
-        # A draft's steps may all go; an e-mail step needs its account.
+        # A draft's steps may all go; a draft is built in any order, its
+        # accounts last if need be, and only starting asks for them.
         r = self.c.call("PATCH", C + "/" + camp["id"], {"steps": []})
         self.assertEqual(r.json["steps"], [])
         r = self.c.call("PATCH", C + "/" + camp["id"], {"sending_account_id": None,
                                                         "steps": [{"kind": "email",
-                                                                   "template_id": u.tpl}]})
-        self.assertIn(("sending_account_id", "required"), self.errors(r))
+                                                                   "template_id": u.tpl},
+                                                                  {"kind": "sms",
+                                                                   "template_id": u.sms_tpl}]})
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNone(r.json["sending_account_id"])
+        r = self.c.call("POST", C + "/" + camp["id"] + "/start")
+        self.assertEqual(r.status, 409, r)
+        self.assertEqual({(e["field"], e["code"]) for e in r.json["errors"]},
+                         {("sending_account_id", "required"), ("sms_account_id", "required")})
+        self.assertEqual(self.c.call("GET", C + "/" + camp["id"]).json["status"], "draft")
         # A template a step uses cannot be deleted.
         r = self.c.call("PATCH", C + "/" + camp["id"], {"steps": [{"kind": "email",
                                                                    "template_id": u.tpl2}]})
@@ -407,6 +415,54 @@ class States(Base):
         self.assertEqual(self.c.call("DELETE", path).status, 409)
         self.assertEqual(self.c.call("GET", path).json["counts"]["active"], 1)
         self.assertEqual(self.c.call("POST", C + "/999999999/start").status, 404)
+
+    def test_new_timing_brings_put_off_steps_forward(self):
+        """A step the sender put off to a later window opening (due later,
+        no attempt spent) is due again as soon as the window, the zone or
+        the daily limit changes; a wait keeps its day, a retry its backoff."""
+        u = self.u
+        camp = u.campaign(steps=[{"kind": "email", "template_id": u.tpl},
+                                 {"kind": "wait", "days": 2},
+                                 {"kind": "email", "template_id": u.tpl2}])
+        path = C + "/" + camp["id"]
+        ps = [u.prospect(email="%s@%s" % (n, u.domain)) for n in ("tot", "att", "wai")]
+        self.assertEqual(self.c.call("POST", path + "/enroll",
+                                     {"prospect_ids": ps}).json["enrolled"], 3)
+        self.assertEqual(self.c.call("POST", path + "/start").status, 200)
+        later = "DATE_ADD(NOW(3), INTERVAL 3 DAY)"
+        t.sql("UPDATE enrollment SET due_at = " + later + " WHERE campaign_id = %s",
+              (int(camp["id"]),))
+        t.sql("UPDATE enrollment SET attempts = 2 WHERE prospect_id = %s", (int(ps[1]),))
+        t.sql("UPDATE enrollment SET position = 1 WHERE prospect_id = %s", (int(ps[2]),))
+
+        def due_now():
+            return {str(r[0]): bool(r[1]) for r in t.sql(
+                "SELECT prospect_id, due_at <= NOW(3) FROM enrollment "
+                "WHERE campaign_id = %s", (int(camp["id"]),))}
+
+        # A change that does not time messages moves nothing.
+        self.assertEqual(self.c.call("PATCH", path, {"name": "Autre nom"}).status, 200)
+        self.assertEqual(due_now(), {ps[0]: False, ps[1]: False, ps[2]: False})
+        self.assertEqual(self.c.call("POST", path + "/pause").status, 200)
+        r = self.c.call("PATCH", path, {"window": {"days": ["mon", "tue", "wed", "thu",
+                                                            "fri", "sat", "sun"],
+                                                   "start": "00:00", "end": "24:00"}})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(due_now(), {ps[0]: True, ps[1]: False, ps[2]: False})
+        # Another user's campaign is untouched by this one's change.
+        other = Tenant("camp-timing")
+        oc = other.campaign()
+        op = other.prospect(email="x@" + other.domain)
+        other.c.call("POST", C + "/" + oc["id"] + "/enroll", {"prospect_ids": [op]})
+        t.sql("UPDATE enrollment SET due_at = " + later + " WHERE campaign_id = %s",
+              (int(oc["id"]),))
+        t.sql("UPDATE enrollment SET due_at = " + later + " WHERE campaign_id = %s",
+              (int(camp["id"]),))
+        r = self.c.call("PATCH", path, {"daily_limit": 250})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(due_now(), {ps[0]: True, ps[1]: False, ps[2]: False})
+        self.assertEqual(t.sql("SELECT due_at > NOW(3) FROM enrollment WHERE campaign_id = %s",
+                               (int(oc["id"]),))[0][0], 1)
 
     def test_sending_account_in_use(self):
         u = Tenant("camp-acct")
