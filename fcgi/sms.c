@@ -129,7 +129,7 @@ sms_form_add(CURL *h, struct chan_buf *b, const char *key, const char *value)
 	curl_free(e);
 }
 
-/* Twilio: the URL and the form; credentials go through HTTP Basic. */
+/* Twilio: the URL and the form (credentials: sms_perform()). */
 static void
 sms_twilio(struct sms_conn *c, const struct sms_msg *m, char *url, size_t urllen,
     struct chan_buf *body)
@@ -148,12 +148,9 @@ sms_twilio(struct sms_conn *c, const struct sms_msg *m, char *url, size_t urllen
 	sms_form_add(c->h, body, service ? "MessagingServiceSid" : "From",
 	    a->sender);
 	sms_form_add(c->h, body, "Body", m->body);
-	curl_easy_setopt(c->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-	curl_easy_setopt(c->h, CURLOPT_USERNAME, a->account_sid);
-	curl_easy_setopt(c->h, CURLOPT_PASSWORD, a->secret);
 }
 
-/* Brevo: the URL and the JSON body; the key is a header the caller adds. */
+/* Brevo: the URL and the JSON body (the key: sms_perform()). */
 static void
 sms_brevo(struct sms_conn *c, const struct sms_msg *m, char *url, size_t urllen,
     struct chan_buf *body)
@@ -246,27 +243,31 @@ sms_map(const struct sms_account *a, const struct sms_result *res)
 	return sms_bad_number(a, res) ? SMS_BAD_NUMBER : SMS_REJECTED;
 }
 
-enum sms_rc
-sms_send(struct sms_conn *c, const struct sms_msg *m, struct sms_result *res)
+/*
+ * One request to the provider with the account's credentials: a POST of
+ * body, or a GET when body is NULL. Fills res (status, code, message; id
+ * of a 2xx) and returns its mapping; ans keeps the answer's bytes.
+ */
+static enum sms_rc
+sms_perform(struct sms_conn *c, const char *url, const struct chan_buf *body,
+    struct chan_buf *ans, struct sms_result *res)
 {
 	const struct sms_account *a = c->acct;
-	struct chan_buf		 body = { NULL, 0, 0, 0, 0 };
-	struct chan_buf		 answer = { NULL, 0, 0, 65536, 0 };
 	struct curl_slist	*hdrs = NULL, *l;
-	char			 url[1024], key[512], ebuf[CURL_ERROR_SIZE];
+	char			 key[512], ebuf[CURL_ERROR_SIZE];
 	CURLcode		 rc;
 
-	memset(res, 0, sizeof(*res));
 	ebuf[0] = '\0';
-	curl_easy_reset(c->h);
-	if (a->provider == SMS_TWILIO)
-		sms_twilio(c, m, url, sizeof(url), &body);
-	else {
-		sms_brevo(c, m, url, sizeof(url), &body);
+	if (a->provider == SMS_TWILIO) {
+		curl_easy_setopt(c->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c->h, CURLOPT_USERNAME, a->account_sid);
+		curl_easy_setopt(c->h, CURLOPT_PASSWORD, a->secret);
+	} else {
 		snprintf(key, sizeof(key), "api-key: %s", a->secret);
 		hdrs = sms_header_add(hdrs, key);
 		sodium_memzero(key, sizeof(key));
-		hdrs = sms_header_add(hdrs, "Content-Type: application/json");
+		if (body != NULL)
+			hdrs = sms_header_add(hdrs, "Content-Type: application/json");
 	}
 	hdrs = sms_header_add(hdrs, "Accept: application/json");
 	curl_easy_setopt(c->h, CURLOPT_URL, url);
@@ -276,13 +277,16 @@ sms_send(struct sms_conn *c, const struct sms_msg *m, struct sms_result *res)
 	if (a->cafile != NULL && *a->cafile != '\0')
 		curl_easy_setopt(c->h, CURLOPT_CAINFO, a->cafile);
 	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, body.p);
-	curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE, (long)body.len);
+	if (body != NULL) {
+		curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, body->p);
+		curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE, (long)body->len);
+	} else
+		curl_easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT, a->timeout);
 	curl_easy_setopt(c->h, CURLOPT_TIMEOUT, a->timeout);
 	curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, chan_buf_write);
-	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &answer);
+	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, ans);
 	curl_easy_setopt(c->h, CURLOPT_HEADERFUNCTION, sms_header);
 	curl_easy_setopt(c->h, CURLOPT_HEADERDATA, res);
 	curl_easy_setopt(c->h, CURLOPT_ERRORBUFFER, ebuf);
@@ -298,12 +302,73 @@ sms_send(struct sms_conn *c, const struct sms_msg *m, struct sms_result *res)
 	for (l = hdrs; l != NULL; l = l->next)
 		sodium_memzero(l->data, strlen(l->data));
 	curl_slist_free_all(hdrs);
-	sms_answer(a, &answer, res);
-	if (res->message[0] == '\0' && res->status / 100 != 2 && answer.p != NULL)
+	sms_answer(a, ans, res);
+	if (res->message[0] == '\0' && res->status / 100 != 2 && ans->p != NULL)
 		snprintf(res->message, sizeof(res->message), "HTTP %ld: %.200s",
-		    res->status, answer.p);
-	res->rc = sms_map(a, res);
+		    res->status, ans->p);
+	return res->rc = sms_map(a, res);
+}
+
+enum sms_rc
+sms_send(struct sms_conn *c, const struct sms_msg *m, struct sms_result *res)
+{
+	struct chan_buf		 body = { NULL, 0, 0, 0, 0 };
+	struct chan_buf		 answer = { NULL, 0, 0, 65536, 0 };
+	char			 url[1024];
+
+	memset(res, 0, sizeof(*res));
+	curl_easy_reset(c->h);
+	if (c->acct->provider == SMS_TWILIO)
+		sms_twilio(c, m, url, sizeof(url), &body);
+	else
+		sms_brevo(c, m, url, sizeof(url), &body);
+	sms_perform(c, url, &body, &answer, res);
 	chan_buf_reset(&body);
+	chan_buf_reset(&answer);
+	return res->rc;
+}
+
+enum sms_rc
+sms_check(struct sms_conn *c, struct sms_result *res)
+{
+	const struct sms_account *a = c->acct;
+	struct chan_buf		 answer = { NULL, 0, 0, 65536, 0 };
+	char			 url[1024], *sid;
+	const char		*base = a->base_url != NULL ? a->base_url :
+	    sms_base[a->provider];
+	json_t			*j = NULL;
+	const char		*name, *state;
+
+	memset(res, 0, sizeof(*res));
+	curl_easy_reset(c->h);
+	if (a->provider == SMS_TWILIO) {
+		if ((sid = curl_easy_escape(c->h, a->account_sid, 0)) == NULL)
+			abort();
+		snprintf(url, sizeof(url), "%s/2010-04-01/Accounts/%s.json",
+		    base, sid);
+		curl_free(sid);
+	} else
+		snprintf(url, sizeof(url), "%s/v3/account", base);
+	if (sms_perform(c, url, NULL, &answer, res) == SMS_SENT) {
+		res->id[0] = '\0';
+		if (answer.p != NULL)
+			j = json_loadb(answer.p, answer.len, 0, NULL);
+		if (a->provider == SMS_TWILIO) {
+			name = json_string_value(json_object_get(j, "friendly_name"));
+			state = json_string_value(json_object_get(j, "status"));
+			snprintf(res->message, sizeof(res->message),
+			    "Twilio account %s: %s", name != NULL ? name : "?",
+			    state != NULL ? state : "status unknown");
+			/* Suspended and closed accounts send nothing. */
+			if (state == NULL || strcmp(state, "active") != 0)
+				res->rc = SMS_AUTH;
+		} else {
+			name = json_string_value(json_object_get(j, "companyName"));
+			snprintf(res->message, sizeof(res->message),
+			    "Brevo account %s", name != NULL ? name : "?");
+		}
+		json_decref(j);
+	}
 	chan_buf_reset(&answer);
 	return res->rc;
 }

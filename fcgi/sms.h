@@ -102,4 +102,17 @@ void		 sms_conn_free(struct sms_conn *);
 enum sms_rc	 sms_send(struct sms_conn *, const struct sms_msg *m,
 		    struct sms_result *res);
 
+/*
+ * Tries the account's credentials without sending anything: Twilio
+ * "Fetch an Account resource" (GET {base}/2010-04-01/Accounts/{AccountSid}.json,
+ * https://www.twilio.com/docs/iam/api/account), Brevo "Get your account
+ * information, plan and credits details" (GET {base}/v3/account,
+ * https://developers.brevo.com/reference/getaccount). SMS_SENT when the
+ * provider knows the credentials (and, for Twilio, the account's status
+ * is "active"; a suspended or closed one is SMS_AUTH); otherwise as
+ * sms_send() maps answers. res->message says what the provider answered
+ * ("Twilio account Boulangerie: active"). Logs nothing.
+ */
+enum sms_rc	 sms_check(struct sms_conn *, struct sms_result *res);
+
 #endif

@@ -22,6 +22,7 @@
 #include "campaigns.h"
 #include "imapc.h"
 #include "rest.h"
+#include "sms.h"
 #include "req.h"
 #include "resp.h"
 #include "secret.h"
@@ -58,6 +59,9 @@ static const char *const camp_acct_sql[CA__MAX] = {
 	    " imap_password_ct = ?, sms_api_key_ct = ? WHERE id = ?",
 	T(CA_TESTED) = "UPDATE my_sending_account SET tested_at = NOW(3),"
 	    " test_ok = ?, test_result = ? WHERE id = ?",
+	/* A test of other servers or credentials says nothing of these. */
+	T(CA_UNTEST) = "UPDATE my_sending_account SET tested_at = NULL,"
+	    " test_ok = NULL, test_result = NULL WHERE id = ?",
 	T(CA_DELETE) = "DELETE FROM my_sending_account WHERE id = ?",
 	T(CA_IN_USE) = "SELECT id FROM my_campaign WHERE status IN"
 	    " ('running', 'paused') AND (email_account_id = ? OR"
@@ -181,7 +185,7 @@ camp_acct_json(struct db *db)
 	};
 	static const int numbers[] = { AC_SMTP_PORT, AC_IMAP_PORT,
 	    AC_DAILY_LIMIT, AC_RAMP_START, AC_RAMP_STEP };
-	json_t	*o = json_object();
+	json_t	*o = json_object(), *res;
 	size_t	 i, k;
 	int	 email = strcmp(db_str(db, AC_CHANNEL), "email") == 0;
 
@@ -210,10 +214,14 @@ camp_acct_json(struct db *db)
 		else
 			json_object_set_new(o, names[i], json_string(db_str(db, i)));
 	}
+	/* The stored result is the test's answer as JSON (camp_acct_test). */
+	res = db_null(db, AC_TEST_RESULT) ? NULL :
+	    json_loadb(db_str(db, AC_TEST_RESULT), db_len(db, AC_TEST_RESULT),
+	    0, NULL);
 	json_object_set_new(o, "last_test", db_null(db, AC_TESTED_AT) ?
-	    json_null() : json_pack("{s:s, s:b, s:s?}", "at",
+	    json_null() : json_pack("{s:s, s:b, s:o}", "at",
 	    db_str(db, AC_TESTED_AT), "ok", (int)db_int(db, AC_TEST_OK),
-	    "result", db_str(db, AC_TEST_RESULT)));
+	    "result", res != NULL ? res : json_null()));
 	return o;
 }
 
@@ -343,6 +351,27 @@ camp_acct_arg(const struct camp_acct *a, int col)
 	return DB_TEXT(a->val[col]);
 }
 
+/*
+ * 1 if the body names where or as whom the account connects (servers,
+ * usernames, secrets, SMS provider and sender, From address): the last
+ * test then no longer speaks for the account.
+ */
+static int
+camp_acct_reconnects(const struct req *r)
+{
+	static const int conn[] = { SA_FROM_EMAIL, SA_SMTP_HOST, SA_SMTP_PORT,
+	    SA_SMTP_SECURITY, SA_SMTP_USERNAME, SA_SMTP_PASSWORD, SA_IMAP_HOST,
+	    SA_IMAP_PORT, SA_IMAP_SECURITY, SA_IMAP_USERNAME, SA_IMAP_PASSWORD,
+	    SA_IMAP_MAILBOX, SA_SMS_PROVIDER, SA_SMS_ACCOUNT_SID,
+	    SA_SMS_API_KEY, SA_SMS_SENDER };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(conn) / sizeof(conn[0]); i++)
+		if (r->vals[conn[i]] != NULL)
+			return 1;
+	return 0;
+}
+
 /* Seals the secrets into the account's row: kept, replaced or removed. */
 static int
 camp_acct_write(struct db *db, void *arg)
@@ -408,6 +437,9 @@ camp_acct_write(struct db *db, void *arg)
 	    DB_INT(50), camp_acct_arg(a, AC_RAMP_START),
 	    camp_acct_arg(a, AC_RAMP_STEP), DB_INT(a->id)));
 	if (rc != DB_OK && rc != DB_NONE)
+		return rc;
+	if (camp_acct_reconnects(r) &&
+	    (rc = db_exec(db, CA_UNTEST, DB_ARGS(DB_INT(a->id)))) == DB_ERR)
 		return rc;
 	return db_exec(db, CA_SEAL, DB_ARGS(
 	    ct[0] != NULL ? DB_BLOB(ct[0], ctlen[0]) : DB_NULL,
@@ -555,6 +587,42 @@ camp_acct_open(struct req *r, uint64_t id, size_t i)
 	return pt;
 }
 
+/*
+ * The test's answer o as JSON for test_result (1000 bytes): whole when it
+ * fits, else with each server's answer cut short, so that it stays JSON
+ * (camp_acct_json() gives it back as an object). Owned by the caller.
+ */
+static char *
+camp_acct_summary(json_t *o)
+{
+	static const char *const parts[] = { "smtp", "imap", "sms" };
+	json_t		*c;
+	char		*out, cut[201];
+	const char	*ans;
+	size_t		 i, n;
+
+	if ((out = json_dumps(o, JSON_COMPACT)) == NULL || strlen(out) <= 1000)
+		return out;
+	free(out);
+	c = json_deep_copy(o);
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		ans = json_string_value(json_object_get(json_object_get(c,
+		    parts[i]), "answer"));
+		if (ans == NULL || (n = strlen(ans)) <= 200)
+			continue;
+		n = 200;	/* cut at a character boundary */
+		while (n > 0 && ((unsigned char)ans[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(cut, ans, n);
+		cut[n] = '\0';
+		json_object_set_new(json_object_get(c, parts[i]), "answer",
+		    json_string(cut));
+	}
+	out = json_dumps(c, JSON_COMPACT);
+	json_decref(c);
+	return out;
+}
+
 /* One login's result as {ok, code, answer}. */
 static json_t *
 camp_acct_login_json(enum chan_rc rc, const char *answer)
@@ -632,25 +700,40 @@ camp_acct_test(struct req *r)
 			    answer));
 		}
 		ok = rc == CHAN_OK && irc == CHAN_OK;
+	} else if (pw[2] == NULL) {
+		ok = 0;
+		json_object_set_new(o, "sms", json_pack("{s:b, s:s, s:s}", "ok", 0,
+		    "code", "no_secret", "answer",
+		    "The API key cannot be read: enter it again."));
 	} else {
-		/* SMS providers have no login to try without sending. */
-		ok = pw[2] != NULL;
-		json_object_set_new(o, "sms", json_pack("{s:b, s:s}", "ok", ok,
-		    "answer", ok ? "credentials stored; the first message proves them" :
-		    "the API key cannot be read: enter it again"));
+		struct sms_account	 sa;
+		struct sms_conn		*sc;
+		struct sms_result	 res;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.provider = strcmp(json_string_value(json_object_get(acct,
+		    "sms_provider")), "brevo") == 0 ? SMS_BREVO : SMS_TWILIO;
+		sa.base_url = sa.provider == SMS_BREVO ? c->sms_brevo_url :
+		    c->sms_twilio_url;
+		sa.account_sid = json_string_value(json_object_get(acct,
+		    "sms_account_sid"));
+		sa.secret = pw[2];
+		sa.sender = json_string_value(json_object_get(acct, "sms_sender"));
+		sa.cafile = c->outreach_cafile;
+		sa.timeout = c->outreach_timeout;
+		if ((sc = sms_conn_new(&sa)) == NULL)
+			abort();
+		ok = sms_check(sc, &res) == SMS_SENT;
+		sms_conn_free(sc);
+		json_object_set_new(o, "sms", json_pack("{s:b, s:s, s:s}", "ok", ok,
+		    "code", ok ? "ok" : sms_rc_names[res.rc], "answer", res.message));
 	}
 	for (i = 0; i < 3; i++)
 		if (pw[i] != NULL)
 			sodium_free(pw[i]);
 	json_decref(acct);
 	json_object_set_new(o, "ok", json_boolean(ok));
-	summary = json_dumps(o, JSON_COMPACT);
-	if (summary != NULL && strlen(summary) > 1000) {
-		i = 1000;	/* cut at a character boundary */
-		while (i > 0 && ((unsigned char)summary[i] & 0xc0) == 0x80)
-			i--;
-		summary[i] = '\0';
-	}
+	summary = camp_acct_summary(o);
 	st = db_exec(r->db, CA_TESTED, DB_ARGS(DB_INT(ok), DB_TEXT(summary),
 	    DB_INT(id)));
 	free(summary);

@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "campaigns.h"
+#include "notice.h"
 #include "rest.h"
 #include "req.h"
 #include "resp.h"
@@ -112,11 +113,52 @@ camp_check_text(json_t *errors, const char *field, const char *text)
 
 /* -- templates ---------------------------------------------------------------- */
 
+/* {encoding, units, segments} of an SMS text, or NULL (not UTF-8). */
+static json_t *
+camp_sms_json(const char *text)
+{
+	struct tmpl_sms	 sms;
+
+	if (tmpl_sms_segments(text, &sms) == -1)
+		return NULL;
+	return json_pack("{s:s, s:I, s:I}",
+	    "encoding", sms.encoding == TMPL_GSM7 ? "gsm7" : "ucs2",
+	    "units", (json_int_t)sms.units, "segments", (json_int_t)sms.segments);
+}
+
+/*
+ * o.sms: what an SMS body costs as written, then as the sender sends it
+ * (notice.h): "sent" with the STOP mention every SMS carries, and
+ * "first_sent" with the source line a first message to a prospect adds
+ * too. Both count the longest wording (the mention of providers whose
+ * numbers take replies, a source line naming a file), so the answer is
+ * never below the cost.
+ */
+static void
+camp_sms_cost(json_t *o, const char *body)
+{
+	struct notice	 n;
+	json_t		*sms;
+	char		*full;
+
+	if ((sms = camp_sms_json(body)) == NULL)
+		return;
+	memset(&n, 0, sizeof(n));
+	n.source = NOTICE_FILE;
+	full = notice_sms(body, &n, NOTICE_SMS_REPLY);
+	json_object_set_new(sms, "sent", camp_sms_json(full));
+	free(full);
+	n.first = 1;
+	full = notice_sms(body, &n, NOTICE_SMS_REPLY);
+	json_object_set_new(sms, "first_sent", camp_sms_json(full));
+	free(full);
+	json_object_set_new(o, "sms", sms);
+}
+
 static json_t *
 camp_template_json(struct db *db)
 {
 	json_t		*o;
-	struct tmpl_sms	 sms;
 
 	o = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s, s:s}",
 	    "id", db_str(db, 0), "name", db_str(db, 1), "channel", db_str(db, 2),
@@ -126,12 +168,8 @@ camp_template_json(struct db *db)
 	if (o == NULL)
 		abort();
 	/* What the SMS costs as written (tags as they stand). */
-	if (strcmp(db_str(db, 2), "sms") == 0 &&
-	    tmpl_sms_segments(db_str(db, 4), &sms) == 0)
-		json_object_set_new(o, "sms", json_pack("{s:s, s:I, s:I}",
-		    "encoding", sms.encoding == TMPL_GSM7 ? "gsm7" : "ucs2",
-		    "units", (json_int_t)sms.units,
-		    "segments", (json_int_t)sms.segments));
+	if (strcmp(db_str(db, 2), "sms") == 0)
+		camp_sms_cost(o, db_str(db, 4));
 	return o;
 }
 
@@ -342,7 +380,6 @@ camp_template_preview(struct req *r)
 {
 	uint64_t		 id = req_param_id(r, 0);
 	struct tmpl_values	 v;
-	struct tmpl_sms		 sms;
 	json_t			*tpl, *o, *missing;
 	int			 rc, bad;
 
@@ -369,13 +406,8 @@ camp_template_preview(struct req *r)
 	bad |= camp_render_into(o, "body_html", json_string_value(json_object_get(tpl,
 	    "body_html")), &v, TMPL_HTML, missing);
 	if (strcmp(json_string_value(json_object_get(tpl, "channel")), "sms") == 0 &&
-	    json_is_string(json_object_get(o, "body")) &&
-	    tmpl_sms_segments(json_string_value(json_object_get(o, "body")),
-	    &sms) == 0)
-		json_object_set_new(o, "sms", json_pack("{s:s, s:I, s:I}",
-		    "encoding", sms.encoding == TMPL_GSM7 ? "gsm7" : "ucs2",
-		    "units", (json_int_t)sms.units,
-		    "segments", (json_int_t)sms.segments));
+	    json_is_string(json_object_get(o, "body")))
+		camp_sms_cost(o, json_string_value(json_object_get(o, "body")));
 	json_decref((json_t *)v.custom);
 	json_decref(tpl);
 	if (bad) {

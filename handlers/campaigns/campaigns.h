@@ -106,6 +106,7 @@ enum camp_acct_stmt {
 	CA_UPDATE,
 	CA_SEAL,
 	CA_TESTED,
+	CA_UNTEST,
 	CA_DELETE,
 	CA_IN_USE,
 	CA_TENANT_LOCK,		/* the account row: one writer of a tenant at a time */

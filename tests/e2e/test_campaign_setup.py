@@ -5,6 +5,7 @@ write-only secrets sealed at rest, and the sending-account test logging in
 for real to the stack's own SMTP and IMAP servers (README.md "Mail and SMS
 for campaigns")."""
 
+import os
 import unittest
 
 import prospea_test as t
@@ -86,11 +87,25 @@ class Templates(Base):
         self.assertEqual(self.c.call("GET", T + "/" + tpl["id"]).status, 404)
 
     def test_sms_segments(self):
-        r = self.c.call("POST", T, {"name": "sms", "channel": "sms", "body": "a" * 160})
+        # As written, then as sent: every SMS ends with the STOP mention, a
+        # first one to a prospect also says where the number came from
+        # (fcgi/notice.c; the longest wordings).
+        stop = "\nRépondez STOP pour ne plus recevoir nos SMS."
+        whence = "\nCoordonnées issues d'un fichier de prospection."
+        r = self.c.call("POST", T, {"name": "sms", "channel": "sms", "body": "a" * 100})
         self.assertEqual(r.status, 201, r)
-        self.assertEqual(r.json["sms"], {"encoding": "gsm7", "units": 160, "segments": 1})
+        self.assertEqual(r.json["sms"], {
+            "encoding": "gsm7", "units": 100, "segments": 1,
+            "sent": {"encoding": "gsm7", "units": 100 + len(stop), "segments": 1},
+            "first_sent": {"encoding": "gsm7", "units": 100 + len(stop) + len(whence),
+                           "segments": 2}})
         r = self.c.call("POST", T, {"name": "sms", "channel": "sms", "body": "ç" * 71})
-        self.assertEqual(r.json["sms"], {"encoding": "ucs2", "units": 71, "segments": 2})
+        self.assertEqual(r.json["sms"], {
+            "encoding": "ucs2", "units": 71, "segments": 2,
+            "sent": {"encoding": "ucs2", "units": 71 + len(stop), "segments": 2},
+            "first_sent": {"encoding": "ucs2", "units": 71 + len(stop) + len(whence),
+                           "segments": 3}})
+        self.assertEqual(self.c.call("GET", T + "/" + r.json["id"]).json["sms"], r.json["sms"])
 
     def test_preview_renders_for_a_prospect(self):
         p = self.c.call("POST", "/api/v1/prospects", {
@@ -215,9 +230,15 @@ class SendingAccounts(Base):
         self.assertTrue(r.json["ok"], r)
         self.assertTrue(r.json["smtp"]["answer"].startswith("235"), r)
         self.assertTrue(r.json["imap"]["ok"], r)
-        self.assertTrue(self.c.call("GET", SA + "/" + a["id"]).json["last_test"]["ok"])
+        last = self.c.call("GET", SA + "/" + a["id"]).json["last_test"]
+        self.assertTrue(last["ok"])
+        self.assertEqual(last["result"]["smtp"], r.json["smtp"])
+        # A renamed account keeps its test; new credentials make it stale.
+        r = self.c.call("PATCH", SA + "/" + a["id"], {"name": "Boîte principale"})
+        self.assertIsNotNone(r.json["last_test"])
         # A wrong password: the server's own words, no secret.
         r = self.c.call("PATCH", SA + "/" + a["id"], {"smtp_password": "faux mot de passe"})
+        self.assertIsNone(r.json["last_test"])
         r = self.c.call("POST", SA + "/" + a["id"] + "/test")
         self.assertFalse(r.json["ok"], r)
         self.assertEqual(r.json["smtp"]["code"], "auth", r)
@@ -230,6 +251,37 @@ class SendingAccounts(Base):
         self.assertEqual(r.status, 200, r)
         self.assertFalse(r.json["smtp"]["ok"], r)
         self.assertIn(r.json["smtp"]["code"], ("tls", "protocol", "connect"), r)
+
+
+    def test_sms_credentials(self):
+        """The provider's own account endpoint tries the credentials
+        without sending anything (Twilio Fetch Account, Brevo GET /account)."""
+        sent = len(os.listdir(os.path.join(t.VAR, "sms")))
+        for body, wrong in (
+                ({"channel": "sms", "name": "Twilio", "sms_provider": "twilio",
+                  "sms_account_sid": "ACa11ce000000000000000000000000001",
+                  "sms_api_key": "twilio-test-token", "sms_sender": "+33757000001"},
+                 {"sms_api_key": "mauvais-jeton"}),
+                ({"channel": "sms", "name": "Brevo", "sms_provider": "brevo",
+                  "sms_api_key": "xkeysib-test", "sms_sender": "Prospea"},
+                 {"sms_api_key": "xkeysib-faux"})):
+            a = self.c.call("POST", SA, body)
+            self.assertEqual(a.status, 201, a)
+            path = SA + "/" + a.json["id"]
+            r = self.c.call("POST", path + "/test")
+            self.assertEqual(r.status, 200, r)
+            self.assertTrue(r.json["ok"], r)
+            self.assertEqual(r.json["sms"]["code"], "ok", r)
+            self.assertIn("Prospea test", r.json["sms"]["answer"])
+            self.assertNotIn("twilio-test-token", str(r.json))
+            self.assertEqual(self.c.call("PATCH", path, wrong).status, 200)
+            r = self.c.call("POST", path + "/test")
+            self.assertFalse(r.json["ok"], r)
+            self.assertEqual(r.json["sms"]["code"], "auth", r)
+            self.assertNotIn(wrong["sms_api_key"], str(r.json))
+            last = self.c.call("GET", path).json["last_test"]
+            self.assertEqual((last["ok"], last["result"]["sms"]["code"]), (False, "auth"))
+        self.assertEqual(len(os.listdir(os.path.join(t.VAR, "sms"))), sent)
 
 
 class PlanLimits(unittest.TestCase):

@@ -28,6 +28,10 @@ Message resource"; errors: www.twilio.com/docs/api/errors):
   letter) or MessagingServiceSid (MG + 32 hex), Body (at most 1600
   characters); other parameters (StatusCallback, ...) are accepted and
   recorded. A .json suffix is required, as on the real API.
+- GET /2010-04-01/Accounts/{AccountSid}.json ("Fetch an Account
+  resource", www.twilio.com/docs/iam/api/account), same authentication:
+  200 with the Account resource (sid, friendly_name, status "active",
+  type "Full", dates, uri, subresource_uris); Prospea's account test.
 - 201 with the Message resource: sid "SM" + 32 hex, status "queued"
   ("accepted" through a Messaging Service, whose "from" is then null),
   direction "outbound-api", num_segments, api_version "2010-04-01", uri...
@@ -48,6 +52,10 @@ changelog 2025-05-01 "Deprecated Endpoint: POST /v3/transactionalSMS/sms";
   country code, "33612345678"; a leading + is accepted), content, and
   optionally type ("transactional", the default, or "marketing"),
   unicodeEnabled (boolean), tag, webUrl, organisationPrefix.
+- GET /v3/account ("Get your account information, plan and credits
+  details"), header api-key: 200 {"email", "firstName", "lastName",
+  "companyName", "address", "plan": [{"type", "credits", "creditsType"}],
+  "relay"}; Prospea's account test.
 - 201 {"messageId": N} from /send; /sms answers the older
   {"reference", "messageId", "smsCount", "usedCredits",
   "remainingCredits"}.
@@ -88,6 +96,7 @@ import serve
 
 JSON_TYPE = "application/json; charset=utf-8"
 TWILIO_PATH = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages(\.json)?$")
+TWILIO_ACCOUNT = re.compile(r"^/2010-04-01/Accounts/([^/]+?)(\.json)?$")
 BREVO_PATHS = ("/v3/transactionalSMS/send", "/v3/transactionalSMS/sms")
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 BREVO_NUMBER = re.compile(r"^\+?[1-9][0-9]{6,14}$")
@@ -190,7 +199,11 @@ class SmsHandler(serve.Handler):
             self.answer(413, {"code": "payload_too_large", "message": "Request too large"})
             return
         try:
-            if path.startswith("/2010-04-01/"):
+            if self.command == "GET" and TWILIO_ACCOUNT.match(path):
+                status, obj = self.twilio_account(path)
+            elif self.command == "GET" and path == "/v3/account":
+                status, obj = self.brevo_account()
+            elif path.startswith("/2010-04-01/"):
                 status, obj = self.twilio(path, raw)
             elif path in BREVO_PATHS and self.command == "POST":
                 status, obj = self.brevo(path, raw)
@@ -220,6 +233,21 @@ class SmsHandler(serve.Handler):
             e = twilio_error(401, 20003, "Authenticate")
             e.headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
             raise e
+
+    def twilio_account(self, path):
+        m = TWILIO_ACCOUNT.match(path)
+        if m.group(2) is None:
+            raise twilio_error(404, 20404, "The requested resource %s was not found" % path)
+        sid = m.group(1)
+        self.twilio_auth(sid)
+        now = email.utils.formatdate(usegmt=False).replace("-0000", "+0000")
+        uri = "/2010-04-01/Accounts/%s" % sid
+        return 200, {
+            "auth_token": self.twilio_token, "date_created": now, "date_updated": now,
+            "friendly_name": "Prospea test account", "owner_account_sid": sid,
+            "sid": sid, "status": "active", "type": "Full", "uri": uri + ".json",
+            "subresource_uris": {"messages": uri + "/Messages.json",
+                                 "balance": uri + "/Balance.json"}}
 
     def twilio(self, path, raw):
         m = TWILIO_PATH.match(path)
@@ -277,13 +305,26 @@ class SmsHandler(serve.Handler):
 
     # -- Brevo ----------------------------------------------------------------
 
-    def brevo(self, path, raw):
+    def brevo_auth(self):
         key = self.headers.get("api-key")
         if key is None:
             raise ProviderError(401, {"message": "authentication not found in headers",
                                       "code": "unauthorized"})
         if not hmac.compare_digest(key.encode(), self.brevo_key.encode()):
             raise ProviderError(401, {"message": "Key not found", "code": "unauthorized"})
+
+    def brevo_account(self):
+        self.brevo_auth()
+        return 200, {
+            "email": "contact@prospea.test", "firstName": "Zoé", "lastName": "Martin",
+            "companyName": "Prospea test", "address": {
+                "street": "1 rue de la Paix", "city": "Paris", "zipCode": "75002",
+                "country": "France"},
+            "plan": [{"type": "payAsYouGo", "credits": 100.0, "creditsType": "sendLimit"}],
+            "relay": {"enabled": False, "data": {}}}
+
+    def brevo(self, path, raw):
+        self.brevo_auth()
         try:
             req = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
