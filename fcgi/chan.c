@@ -160,6 +160,7 @@ chan_curl_setup(CURL *h, const char *protocols, enum smtp_security sec,
     struct chan_trace *t)
 {
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols);
+	curl_easy_setopt(h, CURLOPT_PROXY, "");
 	curl_easy_setopt(h, CURLOPT_USE_SSL, sec == SMTP_NONE ?
 	    (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);

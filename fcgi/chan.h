@@ -83,17 +83,6 @@ struct chan_trace {
 };
 
 /*
- * Sets what every channel client asks of libcurl on h: the protocols
- * allowed (CURLOPT_PROTOCOLS_STR, e.g. "imap,imaps"), TLS required or not
- * by sec (STARTTLS must succeed, RFC 3207 section 4 / RFC 9051 section
- * 6.2.1), certificate and host name verified against cafile (NULL or "":
- * the system's CAs), connect and handshake within timeout seconds (a
- * server that never greets, as a TLS port greeted in plaintext, fails in
- * that time), each answer within timeout seconds, credentials (user NULL
- * or "": none), and the answer recorder t. Borrowed strings must outlive
- * the transfers.
- */
-/*
  * Makes h refuse to connect to any address that is not public unicast
  * (netaddr.h: loopback, private, link-local, CGNAT, reserved...), checked
  * on the address libcurl is about to connect to, after DNS: the SSRF
@@ -103,6 +92,20 @@ struct chan_trace {
  */
 void		 chan_public_only(CURL *h);
 
+/*
+ * Sets what every channel client asks of libcurl on h: the protocols
+ * allowed (CURLOPT_PROTOCOLS_STR, e.g. "imap,imaps"), TLS required or not
+ * by sec (STARTTLS must succeed, RFC 3207 section 4 / RFC 9051 section
+ * 6.2.1), certificate and host name verified against cafile (NULL or "":
+ * the system's CAs), connect and handshake within timeout seconds (a
+ * server that never greets, as a TLS port greeted in plaintext, fails in
+ * that time), each answer within timeout seconds, credentials (user NULL
+ * or "": none), and the answer recorder t. Borrowed strings must outlive
+ * the transfers. No proxy (CURLOPT_PROXY "", which also ignores the
+ * *_proxy environment variables): a user's server is reached directly, so
+ * that chan_public_only() judges its address and not a proxy's, and no
+ * proxy ever reaches what a user names.
+ */
 void		 chan_curl_setup(CURL *h, const char *protocols,
 		    enum smtp_security sec, const char *cafile, long timeout,
 		    const char *user, const char *password, struct chan_trace *t);

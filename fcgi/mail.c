@@ -823,6 +823,7 @@ mail_deliver(struct mail_conn *c, const char *from_addr, const char *to_addr,
 	if (s->public_only)
 		chan_public_only(h);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(h, CURLOPT_PROXY, "");	/* as chan_curl_setup() */
 	curl_easy_setopt(h, CURLOPT_USE_SSL, s->security == SMTP_NONE ?
 	    (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);

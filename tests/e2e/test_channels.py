@@ -357,6 +357,39 @@ class Smtp(unittest.TestCase):
                      "x@exemple.fr", "s", public_only=True)
         self.assertNotEqual(r["rc"], "sent", r)
 
+    def test_no_proxy_between_us_and_a_users_server(self):
+        """Proxy variables in the environment are ignored for the users'
+        servers (chan_curl_setup, mail.c): the login still reaches the
+        server itself and the proxy never hears of it."""
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(8)
+        lsock.settimeout(0.2)
+        proxy = "http://127.0.0.1:%d" % lsock.getsockname()[1]
+        old = {k: os.environ.get(k) for k in ("all_proxy", "ALL_PROXY", "https_proxy",
+                                             "no_proxy", "NO_PROXY")}
+        try:
+            os.environ.update(all_proxy=proxy, ALL_PROXY=proxy, https_proxy=proxy)
+            for k in ("no_proxy", "NO_PROXY"):
+                os.environ.pop(k, None)
+            for cmd, url in (("smtp-login", self.smtps),
+                             ("imap-login", "imaps://127.0.0.1:%d" %
+                              t.stack_ports()["IMAPS_PORT"])):
+                r, _ = probe(cmd, url, "tls", t.MAILBOX_USER, CA, 5)
+                self.assertEqual(r["rc"], "ok", r)
+            r, _ = probe("smtp-send", self.smtps, "tls", t.MAILBOX_USER, CA, t.MAILBOX_USER,
+                         t.MAILBOX_USER, "via aucun proxy")
+            self.assertEqual(r["rc"], "sent", r)
+            with self.assertRaises(socket.timeout):
+                lsock.accept()
+        finally:
+            lsock.close()
+            for k, v in old.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
     def test_bad_password(self):
         r, _ = self.login(self.smtp, "starttls", password="wrong")
         self.assertEqual(r["rc"], "auth", r)
