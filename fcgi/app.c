@@ -323,7 +323,8 @@ app_main(int argc, char *argv[], const struct app *app)
 		status = req_init(&r, &fr, arena, &conf, db);
 		if (status != 0)
 			resp_problem(&r, status, "bad_request",
-			    "The request line or query string is malformed.");
+			    "The request line or query string is malformed, or "
+			    "gives a parameter twice.");
 		else
 			app_dispatch(&r, app);
 		if (r.status == 0) {

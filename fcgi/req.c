@@ -143,6 +143,10 @@ req_init(struct req *r, FCGX_Request *f, struct arena *a, const struct conf *c,
 	if (query_parse(a, req_env(r, "QUERY_STRING"), &r->query,
 	    &r->nquery) == -1)
 		return 400;
+	/* No route takes a parameter twice: which one counts is a guess. */
+	for (i = 0; i < r->nquery; i++)
+		if (query_get(r->query, i, r->query[i].key, NULL) != NULL)
+			return 400;
 
 	/*
 	 * Headers that decide on security must be unambiguous: a browser never

@@ -539,23 +539,17 @@ prosp_search_or_reply(struct req *r, struct prosp_search *s, int paged,
 	const char	*v, *cursor;
 	json_t		*errors = json_array();
 	size_t		 i;
-	int		 dup, b;
+	int		 b;
 
 	memset(s, 0, sizeof(*s));
 	s->f.has_email = s->f.has_phone = -1;
 	s->sort = PSORT_CREATED;
 	s->limit = 50;
 	for (i = 0; i < r->nquery; i++) {
+		/* (A parameter given twice never gets here: req.c.) */
 		if (!prosp_search_key(r->query[i].key, paged, extra))
 			prosp_search_error(errors, r->query[i].key,
 			    "unknown_parameter", "is not a parameter of this request");
-		else {
-			query_get(r->query, r->nquery, r->query[i].key, &dup);
-			if (dup && query_get(r->query, r->nquery, r->query[i].key,
-			    NULL) == r->query[i].val)
-				prosp_search_error(errors, r->query[i].key,
-				    "repeated", "must be given once");
-		}
 	}
 	if ((v = req_query(r, "q")) != NULL && *v != '\0') {
 		if (field_utf8_len(v) > PROSP_Q_MAX)

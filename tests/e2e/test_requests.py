@@ -296,6 +296,15 @@ class Pipeline(Checks, unittest.TestCase):
 
     # Routes and methods ------------------------------------------------------
 
+    def test_parameter_given_twice(self):
+        """Which of two values would count is a guess: 400, on every route,
+        also when the two are the same or spelt with escapes."""
+        for q in ("limit=1&limit=2", "limit=5&limit=5", "l%69mit=1&limit=1",
+                  "due=today&x=1&due=today"):
+            r = t.request("GET", "/api/v1/legal/privacy-policy?" + q)
+            self.assertProblem(r, 400, "bad_request")
+        self.assertEqual(t.request("GET", "/api/v1/legal/privacy-policy?a=1&b=1").status, 200)
+
     def test_unknown_route(self):
         for path in ("/api/v1/nope", "/api/v2/auth/login", "/api/v1/auth/nope",
                      "/api/v1/auth/login/extra", "/api/v1/auth/sessions/",
