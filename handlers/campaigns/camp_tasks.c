@@ -33,7 +33,7 @@
 	ISO("t.done_at") ", " ISO("t.created_at") ", t.position, t.attempt, " \
 	"t.enrollment_id, c.id, c.name, p.id, p.status, p.name, p.category, " \
 	"p.address, p.postal_code, p.city, p.phone, p.email, p.website, " \
-	"p.custom_fields, s.id, s.name, s.sections"
+	"p.custom_fields, s.id, s.name, s.sections, p.phone_e164"
 #define TASK_FROM_SQL \
 	" FROM my_task t JOIN my_campaign c ON c.id = t.campaign_id" \
 	" JOIN my_enrollment e ON e.id = t.enrollment_id" \
@@ -103,7 +103,8 @@ enum {
 	TC_ID, TC_STATUS, TC_OUTCOME, TC_NOTE, TC_DUE_AT, TC_DONE_AT,
 	TC_CREATED_AT, TC_POSITION, TC_ATTEMPT, TC_ENROLLMENT, TC_CAMPAIGN_ID,
 	TC_CAMPAIGN_NAME, TC_PROSPECT_ID, TC_PROSPECT_STATUS, TC_VALUES,
-	TC_SCRIPT_ID = TC_VALUES + 9, TC_SCRIPT_NAME, TC_SECTIONS, TC__MAX
+	TC_SCRIPT_ID = TC_VALUES + 9, TC_SCRIPT_NAME, TC_SECTIONS, TC_PHONE_E164,
+	TC__MAX
 };
 
 static const char *const camp_outcomes[] = {
@@ -184,7 +185,7 @@ camp_task_json(struct req *r, const struct tmpl_values *sender)
 	}
 	o = json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s?, s:s, s:I, s:I, s:s,"
 	    " s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?,"
-	    " s:s?}, s:o}",
+	    " s:s?, s:s?}, s:o}",
 	    "id", db_str(db, TC_ID), "status", db_str(db, TC_STATUS),
 	    "outcome", db_str(db, TC_OUTCOME), "note", db_str(db, TC_NOTE),
 	    "due_at", db_str(db, TC_DUE_AT), "done_at", db_str(db, TC_DONE_AT),
@@ -197,7 +198,10 @@ camp_task_json(struct req *r, const struct tmpl_values *sender)
 	    "prospect", "id", db_str(db, TC_PROSPECT_ID),
 	    "status", db_str(db, TC_PROSPECT_STATUS),
 	    "name", v.field[TMPL_BUSINESS_NAME],
-	    "phone", v.field[TMPL_PHONE], "email", v.field[TMPL_EMAIL],
+	    "phone", v.field[TMPL_PHONE],
+	    /* The number to dial from anywhere: "tel:" + this (RFC 3966). */
+	    "phone_e164", db_str(db, TC_PHONE_E164),
+	    "email", v.field[TMPL_EMAIL],
 	    "city", v.field[TMPL_CITY], "category", v.field[TMPL_CATEGORY],
 	    "website", v.field[TMPL_WEBSITE], "address", v.field[TMPL_ADDRESS],
 	    "postal_code", v.field[TMPL_POSTAL_CODE],

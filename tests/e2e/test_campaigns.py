@@ -806,6 +806,7 @@ class Tasks(Base):
         self.assertEqual(task["prospect"]["city"], "Lyon")
         self.assertEqual(task["prospect"]["category"], "Boulangerie")
         self.assertEqual(task["prospect"]["phone"], "04 72 00 00 00")
+        self.assertEqual(task["prospect"]["phone_e164"], "+33472000000")
         self.assertTrue(task["prospect"]["email"].endswith(u.domain))
         self.assertEqual(task["prospect"]["website"], "https://" + u.domain)
         self.assertEqual(task["script"]["id"], u.script)
