@@ -1287,6 +1287,7 @@ static const char *const camp_skip_names[SKIP__MAX] = {
 #define CAMP_HASHES	(2 + 2 * SUPP_LEVELS)
 #define CAMP_SUPP_BATCH	500	/* prospects per suppression lookup */
 #define CAMP_INSERT_BATCH 1000	/* enrollments per insert */
+#define CAMP_SKIPPED_LIST 1000	/* skipped prospects named in the answer */
 
 struct camp_cand {
 	uint64_t	 id;
@@ -1640,7 +1641,7 @@ camp_enroll(struct req *r)
 {
 	struct camp_enroll_tx	 tx;
 	struct plan_verdict	 plan;
-	json_t			*o;
+	json_t			*o, *skipped;
 	size_t			 i;
 	int			 rc;
 
@@ -1680,6 +1681,16 @@ camp_enroll(struct req *r)
 	for (i = 0; i < SKIP__MAX; i++)
 		json_object_set_new(o, camp_skip_names[i],
 		    json_integer(tx.counts[i]));
+	/* Who was left out and why, so the user can act on each one. */
+	skipped = json_array();
+	for (i = 0; i < tx.ncands && json_array_size(skipped) <
+	    CAMP_SKIPPED_LIST; i++)
+		if (tx.cands[i].skip != SKIP_NONE)
+			json_array_append_new(skipped, json_pack("{s:s, s:s}",
+			    "prospect_id", arena_printf(r->arena, "%llu",
+			    (unsigned long long)tx.cands[i].id), "reason",
+			    camp_skip_names[tx.cands[i].skip]));
+	json_object_set_new(o, "skipped", skipped);
 	return resp_json(r, 200, o);
 }
 

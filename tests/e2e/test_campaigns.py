@@ -573,11 +573,20 @@ class Enroll(Base):
         r = self.c.call("POST", path, {"prospect_ids": [ok, supp_mail, supp_domain, dnc,
                                                         no_mail, foreign, "999999999", ok]})
         self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json, {"enrolled": 1, "already_enrolled": 0, "suppressed": 2,
+        j = r.json
+        skipped = j.pop("skipped")
+        self.assertEqual(j, {"enrolled": 1, "already_enrolled": 0, "suppressed": 2,
                                   "do_not_contact": 1, "missing_contact": 1, "not_found": 2})
+        # Each one left out, named with its reason (another user's is "not_found").
+        self.assertEqual(sorted((s["prospect_id"], s["reason"]) for s in skipped), sorted([
+            (supp_mail, "suppressed"), (supp_domain, "suppressed"), (dnc, "do_not_contact"),
+            (no_mail, "missing_contact"), (foreign, "not_found"), ("999999999", "not_found")]))
         r = self.c.call("POST", path, {"prospect_ids": [ok, no_mail]})
         self.assertEqual(r.json, {"enrolled": 0, "already_enrolled": 1, "suppressed": 0,
-                                  "do_not_contact": 0, "missing_contact": 1, "not_found": 0})
+                                  "do_not_contact": 0, "missing_contact": 1, "not_found": 0,
+                                  "skipped": [{"prospect_id": ok, "reason": "already_enrolled"},
+                                              {"prospect_id": no_mail,
+                                               "reason": "missing_contact"}]})
         e = u.enrollment(camp["id"], ok)
         self.assertEqual(e[1:4], ("active", None, 0))
         self.assertIsNotNone(e[4])              # due at enrollment
@@ -633,8 +642,11 @@ class Enroll(Base):
         self.assertEqual(r.json["enrolled"], 1, r)
         r = u.c.call("POST", path, {"filter": {"city": city}})
         self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json, {"enrolled": 1, "already_enrolled": 1, "suppressed": 1,
-                                  "do_not_contact": 1, "missing_contact": 1, "not_found": 0})
+        j = r.json
+        self.assertEqual(sorted(s["reason"] for s in j.pop("skipped")), [
+            "already_enrolled", "do_not_contact", "missing_contact", "suppressed"])
+        self.assertEqual(j, {"enrolled": 1, "already_enrolled": 1, "suppressed": 1,
+                             "do_not_contact": 1, "missing_contact": 1, "not_found": 0})
         self.assertIsNone(u.enrollment(camp["id"], ids["elsewhere"]))
         # The same semantics as GET /prospects: free text folded, booleans.
         camp2 = u.campaign()
