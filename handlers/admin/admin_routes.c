@@ -25,7 +25,7 @@ static const struct field close_fields[PC__MAX] = {
 
 static const struct field policy_fields[PV__MAX] = {
 	[PV_VERSION] = { "version", field_text, FIELD_REQ, 1, 32, NULL },
-	[PV_EFFECTIVE] = { "effective_at", field_text, FIELD_REQ, 20, 24, NULL },
+	[PV_EFFECTIVE] = { "effective_at", field_text, FIELD_REQ, 1, 40, NULL },
 	[PV_SUMMARY] = { "summary", field_multiline, FIELD_REQ, 1, 2000, NULL },
 	[PV_TEXT_URL] = { "text_url", field_text, 0, 9, 512, NULL },
 	[PV_REASON] = { "reason", field_text, 0, 1, ADMIN_REASON_MAX, NULL },
