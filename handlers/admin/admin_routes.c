@@ -89,7 +89,7 @@ static const char *const admin_sql[AD__MAX] = {
 	    "FROM user_account u LEFT JOIN subscription s ON s.user_id = u.id "
 	    "WHERE u.id = ?",
 	/*
-	 * The open requests by due date, which puts the overdue ones first;
+	 * The open requests by due date, which puts the overdue ones first:
 	 * ?overdue= keeps one side (NULL: both). Keyset paging on (due_at,
 	 * id) after the cursor's row (NULL: from the start).
 	 */
