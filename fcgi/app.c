@@ -147,8 +147,14 @@ app_dispatch(struct req *r, const struct app *app)
 		return resp_problem(r, 401, "unauthenticated",
 		    "Sign in to continue: there is no session, or it has ended.");
 	}
+	/*
+	 * An administrator's session must have passed the second factor, and
+	 * the factor must still be on: a session verified before the factor
+	 * was turned off does not count (issue 6: TOTP for every admin).
+	 */
 	if ((rt->flags & ROUTE_ADMIN) &&
-	    (strcmp(r->sess->role, "admin") != 0 || !r->sess->totp_verified))
+	    (strcmp(r->sess->role, "admin") != 0 || !r->sess->totp_enabled ||
+	    !r->sess->totp_verified))
 		return resp_problem(r, 403, "forbidden",
 		    "This needs an administrator signed in with a second factor.");
 

@@ -23,6 +23,20 @@ field_utf8_len(const char *s)
 	return n;
 }
 
+size_t
+field_utf8_cut(const char *s, size_t max)
+{
+	size_t	 i = 0, n = 0;
+
+	while (s[i] != '\0' && n < max) {
+		i++;
+		while (((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		n++;
+	}
+	return i;
+}
+
 int
 field_depth_ok(const char *buf, size_t len, int max)
 {

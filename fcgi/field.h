@@ -97,4 +97,11 @@ int		field_depth_ok(const char *buf, size_t len, int max);
 /* Number of code points in a valid UTF-8 string. */
 size_t		field_utf8_len(const char *s);
 
+/*
+ * Byte length of the first max code points of the valid UTF-8 string s
+ * (all of it when shorter): where to cut it to fit a column of max
+ * characters without splitting one.
+ */
+size_t		field_utf8_cut(const char *s, size_t max);
+
 #endif

@@ -21,29 +21,44 @@ rest_bad_page(struct req *r)
 }
 
 int
-rest_paged(struct req *r, size_t stmt, const struct db_arg *args,
-    size_t nargs, long limit, json_t *(*row)(struct db *))
+rest_page_collect(struct db *db, size_t stmt, const struct db_arg *args,
+    size_t nargs, long limit, json_t *(*row)(struct db *), json_t **out)
 {
 	json_t	*items;
 	char	 last[24] = "";
 	long	 n = 0;
 	int	 rc;
 
-	if ((rc = db_query(r->db, stmt, args, nargs)) != DB_OK)
-		return resp_db(r, rc);
+	*out = NULL;
+	if ((rc = db_query(db, stmt, args, nargs)) != DB_OK)
+		return rc;
 	items = json_array();
-	while ((rc = db_next(r->db)) == DB_OK && n < limit) {
-		json_array_append_new(items, row(r->db));
-		snprintf(last, sizeof(last), "%s", db_str(r->db, 0));
+	while ((rc = db_next(db)) == DB_OK && n < limit) {
+		json_array_append_new(items, row(db));
+		snprintf(last, sizeof(last), "%s", db_str(db, 0));
 		n++;
 	}
 	if (rc == DB_ERR || rc == DB_DOWN) {
 		json_decref(items);
-		return resp_db(r, rc);
+		return rc;
 	}
-	db_done(r->db);
-	return resp_json(r, 200, json_pack("{s:o, s:s?}", "items", items,
-	    "next_cursor", rc == DB_OK ? last : NULL));
+	db_done(db);
+	*out = json_pack("{s:o, s:s?}", "items", items,
+	    "next_cursor", rc == DB_OK ? last : NULL);
+	return DB_OK;
+}
+
+int
+rest_paged(struct req *r, size_t stmt, const struct db_arg *args,
+    size_t nargs, long limit, json_t *(*row)(struct db *))
+{
+	json_t	*body;
+	int	 rc;
+
+	if ((rc = rest_page_collect(r->db, stmt, args, nargs, limit, row,
+	    &body)) != DB_OK)
+		return resp_db(r, rc);
+	return resp_json(r, 200, body);
 }
 
 int

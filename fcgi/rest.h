@@ -30,6 +30,14 @@ int	rest_paged(struct req *r, size_t stmt, const struct db_arg *args,
 	    size_t nargs, long limit, json_t *(*row)(struct db *));
 
 /*
+ * rest_paged() without the answer, for a page read inside a transaction
+ * that must commit before anything is sent (an audited read): DB_OK with
+ * *out the {items, next_cursor} object (owned), or the db.h error.
+ */
+int	rest_page_collect(struct db *db, size_t stmt, const struct db_arg *args,
+	    size_t nargs, long limit, json_t *(*row)(struct db *), json_t **out);
+
+/*
  * GET of a whole collection paged by id: ?limit= and ?cursor= read (400
  * when bad), then rest_paged() with stmt's two arguments, the cursor id
  * and limit + 1 ("... WHERE id < ? ORDER BY id DESC LIMIT ?").

@@ -34,4 +34,25 @@ extern const struct db_table tmail_table;
 int	 tmail_queue(struct db *db, uint64_t user_id, const char *kind,
 	    const char *to_addr, const char *subject, const char *text);
 
+/* One message of tmail_queue_many(); every string borrowed, UTF-8. */
+struct tmail_msg {
+	uint64_t	 user_id;	/* 0: not an account holder */
+	const char	*to_addr;
+	const char	*subject;
+	const char	*text;
+};
+
+/* Messages tmail_queue_many() sends to the server in one round trip. */
+#define TMAIL_BULK	500
+
+/*
+ * Queues msgs[0..n) of one kind, like n calls of tmail_queue() but
+ * TMAIL_BULK rows a round trip (array binding, db_exec_bulk()): a notice
+ * to every user (a policy change) is thousands of rows. Call it inside
+ * the caller's db_tx(), which makes the whole set appear at once or not
+ * at all. A db.h code (DB_OK when all are queued).
+ */
+int	 tmail_queue_many(struct db *db, const char *kind,
+	    const struct tmail_msg *msgs, size_t n);
+
 #endif

@@ -39,6 +39,14 @@ GRANT SELECT (id, ip, user_agent, created_at, last_seen_at, expires_at, revoked_
 GRANT SELECT (email, password_hash, totp_secret_ct, totp_enabled_at, totp_last_step),
       UPDATE (password_hash, totp_secret_ct, totp_enabled_at, totp_last_step, updated_at)
       ON my_account TO 'prospea_auth'@'localhost';
+-- issue 6 (admin): the policy in force at login (its text_url for the
+-- prompt) and whether the account accepted it, before a session exists;
+-- a signed-in user's acceptance through the view (POST /auth/policy/accept).
+GRANT SELECT (text_url) ON policy_version TO 'prospea_auth'@'localhost';
+GRANT SELECT (user_id, policy_version_id) ON policy_acceptance TO 'prospea_auth'@'localhost';
+GRANT SELECT (policy_version_id),
+      INSERT (user_id, policy_version_id, accepted_at, ip)
+      ON my_policy_acceptance TO 'prospea_auth'@'localhost';
 
 -- prospea_gdpr: for now the public privacy policy, and sessions.
 CREATE USER IF NOT EXISTS 'prospea_gdpr'@'localhost' IDENTIFIED VIA unix_socket;
@@ -243,3 +251,39 @@ GRANT SELECT (id, campaign_id, enrollment_id, prospect_id, position, channel,
 GRANT INSERT (user_id, campaign_id, enrollment_id, prospect_id, position, call_script_id,
               status, due_at, created_at)
       ON my_task TO 'prospea_sender'@'localhost';
+
+-- prospea_admin: the admin route group (handlers/admin), for users with
+-- role admin whose session passed TOTP. It reads across users, on the base
+-- tables, only what an admin sees of an account (profile, status, privacy
+-- state, plan, counts, last login: no password hash, no TOTP secret, no
+-- sending secrets, no prospect or message content), works the privacy
+-- request queue, publishes policy versions with their notice to every
+-- user, and writes the audit trail, which it can read but never change:
+-- INSERT only on admin_audit (the retention worker alone deletes from it).
+CREATE USER IF NOT EXISTS 'prospea_admin'@'localhost' IDENTIFIED VIA unix_socket;
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_admin'@'localhost';
+GRANT SELECT (id, user_id, token_hash, totp_verified, last_seen_at, expires_at, revoked_at),
+      UPDATE (last_seen_at)
+      ON session TO 'prospea_admin'@'localhost';
+GRANT SELECT (id, email, email_key, first_name, last_name, role, status, email_verified_at,
+              totp_enabled_at, default_region, created_at, updated_at, closed_at,
+              restricted_at, objects_analytics_at, objects_product_emails_at,
+              pending_email, erasure_requested_at, erasure_due_at)
+      ON user_account TO 'prospea_admin'@'localhost';
+GRANT SELECT (user_id, plan_code, status, current_period_end, cancel_at_period_end)
+      ON subscription TO 'prospea_admin'@'localhost';
+GRANT SELECT (user_id) ON prospect TO 'prospea_admin'@'localhost';
+GRANT SELECT (user_id) ON campaign TO 'prospea_admin'@'localhost';
+GRANT SELECT (user_id, kind, created_at) ON security_event TO 'prospea_admin'@'localhost';
+GRANT SELECT (id, user_id, kind, message, status, created_at, due_at, closed_at, closed_by,
+              resolution),
+      UPDATE (status, closed_at, closed_by, resolution)
+      ON privacy_request TO 'prospea_admin'@'localhost';
+GRANT SELECT (id, version, effective_at, summary, text_url, published_at),
+      INSERT (version, effective_at, summary, text_url, published_at)
+      ON policy_version TO 'prospea_admin'@'localhost';
+GRANT INSERT (user_id, msg_key, kind, to_addr, subject, body_ct, status, next_attempt_at, created_at)
+      ON transactional_email TO 'prospea_admin'@'localhost';
+GRANT SELECT (id, admin_id, target_user_id, action, reason, detail, ip, user_agent, created_at),
+      INSERT (admin_id, target_user_id, action, reason, detail, ip, user_agent, created_at)
+      ON admin_audit TO 'prospea_admin'@'localhost';

@@ -11,6 +11,13 @@
  *  5. fills what a migration asked of C code: prospect.search_text of
  *     rows written before sql/migrations/0003 (pnorm_search_text());
  *     with --backfill-only, that alone.
+ *  6. with --grant-admin EMAIL or --revoke-admin EMAIL, that alone: gives
+ *     or takes role admin of the open account with that address, and
+ *     records it in the audit trail the user sees (admin_audit, action
+ *     role_granted / role_revoked, admin_id 0: an operator at the
+ *     server). No API route can make an admin: only someone who may run
+ *     this tool as the database's administrator. The admin routes also
+ *     need TOTP on the account (fcgi/app.c).
  *
  * It connects as an administrative account (default: the unix user's
  * namesake through the unix_socket plugin, as mariadb-install-db creates
@@ -31,6 +38,7 @@
 #include <sodium.h>
 
 #include "conf.h"
+#include "email.h"
 #include "log.h"
 #include "pnorm.h"
 
@@ -63,6 +71,15 @@ static const char sql_backfill_update[] =
 static const char sql_begin[] = "START TRANSACTION";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
+/* --grant-admin / --revoke-admin: ? = role, email key; then the audit row. */
+static const char sql_role_set[] =
+    "UPDATE user_account SET role = ?, updated_at = UTC_TIMESTAMP(3) "
+    "WHERE email_key = ? AND status = 'active'";
+static const char sql_role_audit[] =
+    "INSERT INTO admin_audit (admin_id, target_user_id, action, reason, "
+    "detail, ip, user_agent, created_at) SELECT 0, id, ?, '', ?, '', "
+    "'prospea-migrate', UTC_TIMESTAMP(3) FROM user_account "
+    "WHERE email_key = ? AND status = 'active'";
 static const char sql_password[] =
     "ALTER USER '%s'@'localhost' IDENTIFIED VIA unix_socket "
     "OR mysql_native_password USING PASSWORD('%s')";
@@ -390,6 +407,78 @@ out:
 	return rc;
 }
 
+/* Runs a prepared statement with n string parameters; rows changed, or -1. */
+static long long
+migrate_exec_strings(MYSQL *my, const char *sql, const char **v, size_t n)
+{
+	MYSQL_STMT	*st;
+	MYSQL_BIND	 p[4];
+	long long	 rows = -1;
+	size_t		 i;
+
+	if (n > 4 || (st = mysql_stmt_init(my)) == NULL)
+		abort();
+	memset(p, 0, sizeof(p));
+	for (i = 0; i < n; i++) {
+		p[i].buffer_type = MYSQL_TYPE_STRING;
+		p[i].buffer = (void *)v[i];
+		p[i].buffer_length = strlen(v[i]);
+	}
+	if (mysql_stmt_prepare(st, sql, strlen(sql)) ||
+	    mysql_stmt_bind_param(st, p) || mysql_stmt_execute(st))
+		fprintf(stderr, "prospea-migrate: %s\n", mysql_stmt_error(st));
+	else
+		rows = (long long)mysql_stmt_affected_rows(st);
+	mysql_stmt_close(st);
+	return rows;
+}
+
+/*
+ * Gives (grant) or takes role admin of the open account of address email,
+ * with its audit row, in one transaction. 0, or -1 with the reason on
+ * standard error (no such open account, a database error).
+ */
+static int
+migrate_role(MYSQL *my, const char *email, int grant)
+{
+	struct passwd	*pw = getpwuid(getuid());
+	char		 key[EMAIL_MAX + 1], detail[160];
+	const char	*v[3];
+	long long	 n;
+
+	if (!email_valid(email)) {
+		fprintf(stderr, "prospea-migrate: %s is not an e-mail address\n",
+		    email);
+		return -1;
+	}
+	email_key(key, email);
+	snprintf(detail, sizeof(detail), "%s by unix user %s",
+	    grant ? "admin role granted" : "admin role revoked",
+	    pw != NULL ? pw->pw_name : "?");
+	if (migrate_exec(my, sql_begin) == -1)
+		return -1;
+	v[0] = grant ? "admin" : "user";
+	v[1] = key;
+	if ((n = migrate_exec_strings(my, sql_role_set, v, 2)) != 1) {
+		if (n == 0)
+			fprintf(stderr, "prospea-migrate: no open account has "
+			    "this address\n");
+		mysql_query(my, sql_rollback);
+		return -1;
+	}
+	v[0] = grant ? "role_granted" : "role_revoked";
+	v[1] = detail;
+	v[2] = key;
+	if (migrate_exec_strings(my, sql_role_audit, v, 3) != 1 ||
+	    migrate_exec(my, sql_commit) == -1) {
+		mysql_query(my, sql_rollback);
+		return -1;
+	}
+	printf("%s\n", grant ? "role admin granted (the admin routes also "
+	    "need TOTP on the account)" : "role admin revoked");
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -397,10 +486,10 @@ main(int argc, char *argv[])
 	MYSQL		*my;
 	struct passwd	*pw;
 	const char	*cfile = NULL, *dir = PKGDATADIR "/sql", *pwdir = NULL;
-	const char	*admin = getenv("PROSPEA_DB_ADMIN");
+	const char	*admin = getenv("PROSPEA_DB_ADMIN"), *role_email = NULL;
 	char		 sql[512], path[4096], *grants;
 	size_t		 len;
-	int		 i, dry = 0, backfill_only = 0, rc = 1;
+	int		 i, dry = 0, backfill_only = 0, grant = 0, rc = 1;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
@@ -415,10 +504,16 @@ main(int argc, char *argv[])
 			dry = 1;
 		else if (strcmp(argv[i], "--backfill-only") == 0)
 			backfill_only = 1;
-		else {
+		else if ((strcmp(argv[i], "--grant-admin") == 0 ||
+		    strcmp(argv[i], "--revoke-admin") == 0) && i + 1 < argc &&
+		    role_email == NULL) {
+			grant = strcmp(argv[i], "--grant-admin") == 0;
+			role_email = argv[++i];
+		} else {
 			fprintf(stderr, "usage: prospea-migrate [-c config-file] "
 			    "[--sql DIR] [--admin ACCOUNT] [--passwords DIR] "
-			    "[--dry-run | --backfill-only]\n");
+			    "[--dry-run | --backfill-only | --grant-admin EMAIL | "
+			    "--revoke-admin EMAIL]\n");
 			return 2;
 		}
 	}
@@ -458,6 +553,10 @@ main(int argc, char *argv[])
 	 */
 	if (backfill_only) {
 		rc = migrate_search_backfill(my) == -1;
+		goto out;
+	}
+	if (role_email != NULL) {
+		rc = migrate_role(my, role_email, grant) == -1;
 		goto out;
 	}
 	if (migrate_run(my, dir, dry) == -1)

@@ -44,6 +44,8 @@ enum auth_stmt {
 	AS_MY_TOTP_ENABLE,
 	AS_MY_TOTP_DISABLE,
 	AS_MY_TOTP_STEP,
+	AS_POLICY_PENDING,
+	AS_MY_ACCEPT_INSERT,
 	AS__MAX
 };
 
@@ -52,12 +54,13 @@ extern const struct db_table auth_table;
 /* Body field indexes of each route's field table (auth_routes.c). */
 enum { SU_FIRST, SU_LAST, SU_EMAIL, SU_PASSWORD, SU_POLICY, SU_PRO, SU__MAX };
 enum { TK_TOKEN, TK__MAX };
-enum { LI_EMAIL, LI_PASSWORD, LI_TOTP, LI__MAX };
+enum { LI_EMAIL, LI_PASSWORD, LI_TOTP, LI_ACCEPT, LI__MAX };
 enum { FG_EMAIL, FG__MAX };
 enum { RS_TOKEN, RS_PASSWORD, RS__MAX };
 enum { CH_CURRENT, CH_NEW, CH__MAX };
 enum { EN_CODE, EN_PASSWORD, EN__MAX };
 enum { DI_PASSWORD, DI_CODE, DI__MAX };
+enum { PA_VERSION, PA__MAX };
 
 /* One-time link lifetimes (issue #2): verification 48 h, reset 1 h. */
 #define AUTH_VERIFY_TTL		(48 * 3600)
@@ -79,6 +82,7 @@ int	auth_password_change(struct req *);
 int	auth_totp_setup(struct req *);
 int	auth_totp_enable(struct req *);
 int	auth_totp_disable(struct req *);
+int	auth_policy_accept(struct req *);
 
 /* Start-up: password lists, hashing slots, dummy hash, liboath. */
 int	auth_init(const struct conf *, struct db *);
@@ -130,6 +134,25 @@ int	auth_succeeded(struct req *r, const struct auth_keys *k);
  * *status holds it and 0 is returned. Failures count like failed logins.
  */
 int	auth_recheck_or_reply(struct req *r, const char *pw, int *status);
+
+/*
+ * The privacy policy in force and whether a user accepted it (issue 6:
+ * users accept a new version at their next sign-in after it takes
+ * effect). Strings point into the request's arena.
+ */
+struct auth_policy {
+	uint64_t	 id;		/* 0: no version in force, nothing to accept */
+	const char	*version;
+	const char	*text_url;
+	const char	*effective_at;	/* ISO 8601 UTC */
+	int		 accepted;
+};
+
+/* Fills *p for user_id. A db.h code (DB_OK also when no version is in force). */
+int	auth_policy_state(struct req *r, uint64_t user_id, struct auth_policy *p);
+
+/* Answers 403 policy_acceptance_required naming the version to accept. */
+int	auth_policy_required(struct req *r, const struct auth_policy *p);
 
 /* The mails this group sends, in auth_mail.c. */
 enum auth_mail {

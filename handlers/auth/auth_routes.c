@@ -31,6 +31,7 @@ static const struct field login_fields[LI__MAX] = {
 	[LI_EMAIL] = { "email", field_email, FIELD_REQ, 0, 254, NULL },
 	[LI_PASSWORD] = { "password", field_password, FIELD_REQ, 1, 1024, NULL },
 	[LI_TOTP] = { "totp", field_digits, 0, 6, 6, NULL },
+	[LI_ACCEPT] = { "accept_policy_version", field_text, 0, 1, 32, NULL },
 };
 
 static const struct field email_fields[FG__MAX] = {
@@ -57,6 +58,10 @@ static const struct field disable_fields[DI__MAX] = {
 	[DI_CODE] = { "code", field_digits, FIELD_REQ, 6, 6, NULL },
 };
 
+static const struct field accept_fields[PA__MAX] = {
+	[PA_VERSION] = { "version", field_text, FIELD_REQ, 1, 32, NULL },
+};
+
 #define B	8192	/* no auth body needs more */
 
 const struct route auth_routes[] = {
@@ -73,6 +78,7 @@ const struct route auth_routes[] = {
 	{ M_POST, "/api/v1/auth/totp/setup", auth_totp_setup, C, NULL, 0, B },
 	{ M_POST, "/api/v1/auth/totp/enable", auth_totp_enable, C, NF(enable_fields), B },
 	{ M_POST, "/api/v1/auth/totp/disable", auth_totp_disable, C, NF(disable_fields), B },
+	{ M_POST, "/api/v1/auth/policy/accept", auth_policy_accept, C, NF(accept_fields), B },
 	{ 0, NULL, NULL, 0, NULL, 0, 0 }
 };
 
@@ -173,6 +179,17 @@ static const char *const auth_sql[AS__MAX] = {
 	    "totp_last_step = 0, updated_at = NOW(3)",
 	[AS_MY_TOTP_STEP] =
 	    "UPDATE my_account SET totp_last_step = ? WHERE totp_last_step < ?",
+	/* The user id is the login's account or the session's, never the client's. */
+	[AS_POLICY_PENDING] =
+	    "SELECT p.id, p.version, p.text_url, "
+	    "DATE_FORMAT(p.effective_at, '%Y-%m-%dT%H:%i:%sZ'), "
+	    "EXISTS (SELECT 1 FROM policy_acceptance a WHERE a.user_id = ? "
+	    "AND a.policy_version_id = p.id) "
+	    "FROM policy_version p WHERE p.effective_at <= NOW(3) "
+	    "ORDER BY p.effective_at DESC, p.id DESC LIMIT 1",
+	[AS_MY_ACCEPT_INSERT] =
+	    "INSERT INTO my_policy_acceptance (user_id, policy_version_id, "
+	    "accepted_at, ip) VALUES (?, ?, NOW(3), ?)",
 };
 
 const struct db_table auth_table = { auth_sql, AS_POLICY_CURRENT, AS__MAX };

@@ -92,17 +92,29 @@ auth_succeeded(struct req *r, const struct auth_keys *k)
 	return throttle_clear(r->db, k->account);
 }
 
-/* {user, csrf_token} for r->sess and its token. */
+/*
+ * {user, csrf_token, policy_acceptance_required[, policy]} for r->sess and
+ * its token: policy names the version in force when the user has not
+ * accepted it yet (auth_policy.c), for the app to ask.
+ */
 static int
 auth_session_reply(struct req *r, int status)
 {
+	struct auth_policy p;
 	char	 csrf[SECRET_TOKEN_LEN + 1];
 	json_t	*body;
+	int	 rc;
 
+	if ((rc = auth_policy_state(r, r->sess->user_id, &p)) != DB_OK)
+		return resp_db(r, rc);
 	sess_csrf(csrf, r->session_token);
-	body = json_pack("{s:o, s:s}", "user", sess_user_json(r->sess),
-	    "csrf_token", csrf);
+	body = json_pack("{s:o, s:s, s:b}", "user", sess_user_json(r->sess),
+	    "csrf_token", csrf, "policy_acceptance_required", !p.accepted);
 	sodium_memzero(csrf, sizeof(csrf));
+	if (!p.accepted)
+		json_object_set_new(body, "policy", json_pack("{s:s, s:s, s:s}",
+		    "version", p.version, "text_url", p.text_url,
+		    "effective_at", p.effective_at));
 	return resp_json(r, status, body);
 }
 
@@ -136,7 +148,9 @@ auth_login(struct req *r)
 	unsigned char	 thash[32], secret[64];
 	char		 key[EMAIL_MAX + 1], token[SECRET_TOKEN_LEN + 1];
 	char		 newhash[PASSWD_HASH_MAX];
+	struct auth_policy pol;
 	const char	*pw = req_str(r, LI_PASSWORD), *code = req_str(r, LI_TOTP);
+	const char	*accept = req_str(r, LI_ACCEPT);
 	size_t		 slen;
 	long long	 step;
 	int		 rc, known, ok, status;
@@ -163,6 +177,15 @@ auth_login(struct req *r)
 	if (!u.verified)
 		return resp_problem(r, 403, "email_not_verified",
 		    "Confirm your e-mail address with the link we sent, then sign in.");
+	/*
+	 * A policy version in force that the user has not accepted: asked
+	 * before the TOTP code, so that the code is not spent on a login
+	 * that cannot finish; recorded once the login succeeds.
+	 */
+	if ((rc = auth_policy_state(r, u.id, &pol)) != DB_OK)
+		return resp_db(r, rc);
+	if (!pol.accepted && (accept == NULL || strcmp(accept, pol.version) != 0))
+		return auth_policy_required(r, &pol);
 	if (u.totp_enabled) {
 		if (code == NULL)
 			return resp_problem(r, 401, "totp_required",
@@ -193,6 +216,12 @@ auth_login(struct req *r)
 	}
 	if ((rc = auth_succeeded(r, &k)) != DB_OK)
 		return resp_db(r, rc);
+	if (!pol.accepted) {
+		rc = db_exec(r->db, AS_ACCEPT_INSERT, DB_ARGS(DB_INT(u.id),
+		    DB_INT(pol.id), DB_TEXT(r->remote_addr)));
+		if (rc != DB_OK && rc != DB_CONFLICT)
+			return resp_db(r, rc == DB_NONE ? DB_ERR : rc);
+	}
 	/* Busy or not, a stale hash is refreshed at the next login. */
 	if (passwd_stale(u.hash) && passwd_hash(newhash, pw) == 0) {
 		rc = db_exec(r->db, AS_USER_REHASH, DB_ARGS(DB_TEXT(newhash),

@@ -152,24 +152,6 @@ prosp_flag(struct prosp_rec *rec, enum prosp_flag f)
 	rec->flags |= 1u << f;
 }
 
-/*
- * Byte length of the first max code points of the valid UTF-8 string s
- * (all of it when shorter).
- */
-static size_t
-prosp_cut(const char *s, size_t max)
-{
-	size_t	 i = 0, n = 0;
-
-	while (s[i] != '\0' && n < max) {
-		i++;
-		while (((unsigned char)s[i] & 0xc0) == 0x80)
-			i++;
-		n++;
-	}
-	return i;
-}
-
 /* Sets rec->f[i] from s: trimmed, control-free, cut to its column. */
 static void
 prosp_set(struct prosp_rec *rec, enum prospect_field i, const char *s)
@@ -188,7 +170,7 @@ prosp_set(struct prosp_rec *rec, enum prospect_field i, const char *s)
 		len--;
 	if (len == 0)
 		return;
-	cut = prosp_cut(s, prosp_field_max[i]);
+	cut = field_utf8_cut(s, prosp_field_max[i]);
 	if (cut < len) {
 		len = cut;
 		prosp_flag(rec, PRF_TRUNCATED);
@@ -353,7 +335,7 @@ prosp_custom(struct prosp_rec *rec, json_t *custom)
 		}
 		if (rec->custom == NULL && (rec->custom = json_object()) == NULL)
 			abort();
-		cut = prosp_cut(s, PROSP_CUSTOM_VAL_MAX);
+		cut = field_utf8_cut(s, PROSP_CUSTOM_VAL_MAX);
 		if (s[cut] != '\0')
 			prosp_flag(rec, PRF_TRUNCATED);
 		json_object_set_new(rec->custom, k, json_stringn(s, cut));

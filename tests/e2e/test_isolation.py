@@ -21,7 +21,7 @@ ER_COLUMNACCESS_DENIED = 1143
 ER_VIEW_CHECK_FAILED = 1369
 
 ACCOUNTS = ("prospea_auth", "prospea_gdpr", "prospea_mailer", "prospea_enricher",
-            "prospea_campaigns", "prospea_sender")
+            "prospea_campaigns", "prospea_sender", "prospea_admin")
 
 # What each account may SELECT, per table or view: the columns of
 # sql/grants.sql, written out again on purpose. A grant added there without
@@ -35,7 +35,10 @@ READABLE = {
                          "role", "status", "password_hash", "email_verified_at",
                          "totp_secret_ct", "totp_enabled_at", "totp_last_step"},
         "auth_token": {"id", "user_id", "kind", "token_hash", "expires_at", "used_at"},
-        "policy_version": {"id", "version", "effective_at"},
+        "policy_version": {"id", "version", "effective_at", "text_url"},
+        # whether the account accepted the policy in force (login, session)
+        "policy_acceptance": {"user_id", "policy_version_id"},
+        "my_policy_acceptance": {"policy_version_id"},
         "auth_throttle": "*",
         "my_session": {"id", "ip", "user_agent", "created_at", "last_seen_at",
                        "expires_at", "revoked_at"},
@@ -119,12 +122,39 @@ READABLE = {
                        "channel", "sending_account_id", "status", "to_addr", "message_id",
                        "subject", "sent_at", "created_at"},
     },
+    # Across users, what an admin sees of an account: no password hash, no
+    # TOTP secret, no content; the audit trail it writes and reads.
+    "prospea_admin": {
+        "session": SESSION_READ,
+        "user_account": {"id", "email", "email_key", "first_name", "last_name", "role",
+                         "status", "email_verified_at", "totp_enabled_at", "default_region",
+                         "created_at", "updated_at", "closed_at", "restricted_at",
+                         "objects_analytics_at", "objects_product_emails_at",
+                         "pending_email", "erasure_requested_at", "erasure_due_at"},
+        "subscription": {"user_id", "plan_code", "status", "current_period_end",
+                         "cancel_at_period_end"},
+        "prospect": {"user_id"},
+        "campaign": {"user_id"},
+        "security_event": {"user_id", "kind", "created_at"},
+        "privacy_request": "*",
+        "policy_version": "*",
+        "admin_audit": "*",
+    },
 }
 # The tenant tables behind the views, and the views themselves.
 VIEW_BASES = ("session", "security_event", "user_account", "policy_acceptance",
               "transactional_email")
 VIEWS = ("my_session", "my_security_event", "my_account", "my_policy_acceptance",
          "my_transactional_email")
+
+
+def dev_accounts():
+    """The database accounts ./dev creates, one per program (DB_ACCOUNTS)."""
+    import os
+    import re
+    with open(os.path.join(t.ROOT, "dev")) as fh:
+        m = re.search(r"^DB_ACCOUNTS=\(([^)]*)\)", fh.read(), re.M)
+    return m.group(1).split()
 
 
 def errno_of(conn, query, args=None):
@@ -291,7 +321,15 @@ class Grants(unittest.TestCase):
                 ("prospea_gdpr", "SELECT id FROM auth_token", ER_TABLEACCESS_DENIED),
                 ("prospea_auth", "SELECT id FROM security_event", ER_TABLEACCESS_DENIED),
                 ("prospea_auth", "SELECT id FROM transactional_email", ER_TABLEACCESS_DENIED),
-                ("prospea_auth", "SELECT id FROM policy_acceptance", ER_TABLEACCESS_DENIED),
+                ("prospea_auth", "SELECT id, ip FROM policy_acceptance", ER_COLUMNACCESS_DENIED),
+                ("prospea_admin", "SELECT password_hash FROM user_account",
+                 ER_COLUMNACCESS_DENIED),
+                ("prospea_admin", "SELECT totp_secret_ct FROM user_account",
+                 ER_COLUMNACCESS_DENIED),
+                ("prospea_admin", "SELECT name FROM prospect", ER_COLUMNACCESS_DENIED),
+                ("prospea_admin", "SELECT body_ct FROM transactional_email",
+                 ER_TABLEACCESS_DENIED),
+                ("prospea_admin", "SELECT ip FROM security_event", ER_COLUMNACCESS_DENIED),
                 ("prospea_auth", "SELECT ip FROM session", ER_COLUMNACCESS_DENIED),
                 ("prospea_auth", "SELECT user_id FROM my_session", ER_COLUMNACCESS_DENIED),
                 ("prospea_mailer", "SELECT id FROM user_account", ER_TABLEACCESS_DENIED),
@@ -367,6 +405,42 @@ class Grants(unittest.TestCase):
                       "DELETE FROM transactional_email WHERE id = 0",
                       "DELETE FROM policy_acceptance WHERE id = 0"):
                 self.assertEqual(self.denied(account, q), ER_TABLEACCESS_DENIED, (account, q))
+
+    def test_admin_audit_is_append_only_for_every_program(self):
+        """The admin audit trail (issue 6): no program's account, of every
+        one ./dev creates (DB_ACCOUNTS), may UPDATE or DELETE it; INSERT only
+        where sql/grants.sql gives it. The retention worker's account alone
+        deletes (its rows older than 12 months)."""
+        accounts = dev_accounts()
+        self.assertIn("prospea_admin", accounts)
+        self.assertLessEqual(set(ACCOUNTS), set(accounts))
+        inserters = {"prospea_admin"}
+        deleters = {"prospea_retention"}
+        wrong = []
+        for account in accounts:
+            c = t.db(account)
+            try:
+                for q, allowed in (
+                        ("UPDATE admin_audit SET reason = 'x' WHERE id = 0", False),
+                        ("UPDATE admin_audit SET target_user_id = NULL", False),
+                        ("DELETE FROM admin_audit WHERE id = 0", account in deleters),
+                        ("TRUNCATE TABLE admin_audit", False),
+                        ("REPLACE INTO admin_audit (id, admin_id, action, ip, created_at) "
+                         "VALUES (1, 1, 'x', '', NOW(3))", False),
+                        ("INSERT INTO admin_audit (admin_id, action, ip, created_at) "
+                         "VALUES (0, 'grant_test', '127.0.0.1', NOW(3))",
+                         account in inserters)):
+                    c.begin()
+                    got = errno_of(c, q)
+                    c.rollback()
+                    if (got == 0) != allowed or (not allowed and got not in (
+                            ER_TABLEACCESS_DENIED, ER_COLUMNACCESS_DENIED)):
+                        wrong.append("%s: %s -> %s" % (account, q, got))
+            finally:
+                c.close()
+        self.assertEqual(wrong, [], "\n".join(wrong))
+        self.assertEqual(t.sql("SELECT COUNT(*) FROM admin_audit "
+                               "WHERE action = 'grant_test'")[0][0], 0)
 
     def test_no_account_widens_its_reach(self):
         """No grant option, and no view of its own over a table it cannot read."""

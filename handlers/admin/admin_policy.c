@@ -1,0 +1,266 @@
+/*
+ * Publishing a privacy policy version: at least 30 days' notice
+ * (ADMIN_POLICY_NOTICE_DAYS, issue 6; the CNIL asks that users be told of
+ * a change before it applies), the version unique, and a notice e-mailed
+ * to every open account through the transactional queue (tmail.h). The
+ * version, its audit row and every notice are written in one transaction:
+ * a crash or an error leaves no version and no mail, never half the users
+ * told; publishing again then simply works. The notices go in batches of
+ * TMAIL_BULK rows a round trip, so 10 000 accounts take well under a
+ * second of the request; the mailer sends them afterwards. Once the
+ * version is in force, prospea-auth asks each user to accept it at their
+ * next sign-in (policy_acceptance).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "arena.h"
+#include "conf.h"
+#include "req.h"
+#include "resp.h"
+#include "sess.h"
+#include "tmail.h"
+
+static const char policy_subject[] =
+    "Évolution de notre politique de confidentialité – Prospea";
+
+/* Everything after the greeting: version, date, summary, link. */
+static const char policy_body[] =
+    "Nous faisons évoluer la politique de confidentialité de Prospea. La "
+    "nouvelle version (%s) entrera en vigueur le %s.\n\n"
+    "Ce qui change, en résumé :\n\n%s\n\n"
+    "Le texte complet : %s\n\n"
+    "À votre première connexion après cette date, nous vous demanderons "
+    "d'accepter cette nouvelle version. D'ici là, rien ne change pour "
+    "vous. Pour toute question, ou pour exercer vos droits, écrivez-nous "
+    "à dpo@prospea.fr ou utilisez l'espace « RGPD et données ».\n\n"
+    "L'équipe Prospea\n";
+
+static const char *const fr_months[12] = {
+	"janvier", "février", "mars", "avril", "mai", "juin", "juillet",
+	"août", "septembre", "octobre", "novembre", "décembre"
+};
+
+/*
+ * "2027-03-15T00:00:00Z" (optionally with .sss before the Z; RFC 3339 in
+ * UTC, as every time of the API) into seconds since the epoch. 0, or -1.
+ */
+static int
+admin_parse_utc(const char *s, time_t *out)
+{
+	struct tm	 tm;
+	const char	*p;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL ||
+	    strlen(s) < 20 || s[4] != '-' || s[10] != 'T')
+		return -1;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (strcmp(p, "Z") != 0)
+		return -1;
+	*out = timegm(&tm);
+	return 0;
+}
+
+/* 1 if a version name is 1-32 of [A-Za-z0-9._-]: it goes into URLs. */
+static int
+admin_version_ok(const char *v)
+{
+	return strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") == strlen(v);
+}
+
+struct recipient {
+	uint64_t	 id;
+	char		*email;
+	char		*first_name;	/* NULL: address not verified */
+};
+
+struct publish {
+	struct req	*r;
+	const char	*version, *summary, *text_url, *date_fr;
+	time_t		 effective;
+	size_t		 notified;
+	json_t		*out;
+};
+
+static void
+admin_recipients_free(struct recipient *rc, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(rc[i].email);
+		free(rc[i].first_name);
+	}
+	free(rc);
+}
+
+/* Every open account, read whole before the inserts begin. */
+static int
+admin_recipients(struct db *db, struct recipient **out, size_t *n)
+{
+	struct recipient *v = NULL, *p;
+	size_t		 cap = 0;
+	int		 rc;
+
+	*n = 0;
+	if ((rc = db_query(db, AD_POLICY_RECIPIENTS, DB_NOARGS)) != DB_OK)
+		return rc;
+	while ((rc = db_next(db)) == DB_OK) {
+		if (*n == cap) {
+			cap = cap == 0 ? 1024 : cap * 2;
+			if ((p = reallocarray(v, cap, sizeof(*v))) == NULL)
+				abort();
+			v = p;
+		}
+		p = &v[(*n)++];
+		p->id = (uint64_t)db_int(db, 0);
+		if ((p->email = strdup(db_str(db, 1))) == NULL)
+			abort();
+		/* A name only in mail to verified addresses (auth_mail.c). */
+		p->first_name = NULL;
+		if (db_int(db, 3) != 0 && (p->first_name =
+		    strdup(db_str(db, 2))) == NULL)
+			abort();
+	}
+	if (rc != DB_NONE) {
+		admin_recipients_free(v, *n);
+		return rc;
+	}
+	db_done(db);
+	*out = v;
+	return DB_OK;
+}
+
+/* Queues the notice to every open account, TMAIL_BULK at a time. */
+static int
+admin_policy_notify(struct publish *p, struct db *db)
+{
+	struct tmail_msg m[TMAIL_BULK];
+	struct recipient *to = NULL;
+	char		*texts[TMAIL_BULK], *rest;
+	size_t		 n, i, k, done;
+	int		 rc;
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	if (asprintf(&rest, policy_body, p->version, p->date_fr, p->summary,
+	    p->text_url) == -1)
+		abort();
+#pragma GCC diagnostic pop
+	if ((rc = admin_recipients(db, &to, &n)) != DB_OK) {
+		free(rest);
+		return rc;
+	}
+	for (done = 0; done < n && rc == DB_OK; done += k) {
+		k = n - done < TMAIL_BULK ? n - done : TMAIL_BULK;
+		for (i = 0; i < k; i++) {
+			const struct recipient *u = &to[done + i];
+
+			if (asprintf(&texts[i], "Bonjour%s%s,\n\n%s",
+			    u->first_name != NULL ? " " : "",
+			    u->first_name != NULL ? u->first_name : "",
+			    rest) == -1)
+				abort();
+			m[i].user_id = u->id;
+			m[i].to_addr = u->email;
+			m[i].subject = policy_subject;
+			m[i].text = texts[i];
+		}
+		rc = tmail_queue_many(db, "policy_change", m, k);
+		for (i = 0; i < k; i++)
+			free(texts[i]);
+	}
+	p->notified = rc == DB_OK ? n : 0;
+	admin_recipients_free(to, n);
+	free(rest);
+	return rc;
+}
+
+static int
+admin_policy_publish_tx(struct db *db, void *arg)
+{
+	struct publish	*p = arg;
+	struct req	*r = p->r;
+	uint64_t	 id;
+	int		 rc;
+
+	json_decref(p->out);
+	p->out = NULL;
+	if ((rc = db_exec(db, AD_POLICY_INSERT, DB_ARGS(DB_TEXT(p->version),
+	    DB_INT(p->effective), DB_TEXT(p->summary),
+	    DB_TEXT(p->text_url)))) != DB_OK)
+		return rc == DB_NONE ? DB_ERR : rc;
+	id = db_last_id(db);
+	if ((rc = admin_policy_notify(p, db)) != DB_OK)
+		return rc;
+	if ((rc = admin_audit(r, 0, "policy_publish", req_str(r, PV_REASON),
+	    arena_printf(r->arena, "version %s, %zu users notified",
+	    p->version, p->notified))) != DB_OK)
+		return rc;
+	if ((rc = db_one(db, AD_POLICY_GET, DB_ARGS(DB_INT(id)))) != DB_OK)
+		return rc == DB_NONE ? DB_ERR : rc;
+	p->out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
+	    "id", db_str(db, 0), "version", db_str(db, 1),
+	    "effective_at", db_str(db, 2), "summary", db_str(db, 3),
+	    "text_url", db_str(db, 4), "published_at", db_str(db, 5),
+	    "notified", (json_int_t)p->notified);
+	db_done(db);
+	return DB_OK;
+}
+
+int
+admin_policy_publish(struct req *r)
+{
+	struct publish	 p;
+	struct tm	 tm;
+	char		 detail[160];
+	time_t		 earliest;
+
+	memset(&p, 0, sizeof(p));
+	p.r = r;
+	p.version = req_str(r, PV_VERSION);
+	p.summary = req_str(r, PV_SUMMARY);
+	p.text_url = req_str(r, PV_TEXT_URL);
+	if (!admin_version_ok(p.version))
+		return resp_unprocessable(r, "version", "version_format",
+		    "A version is letters, digits, '.', '-' and '_' (e.g. 2027-03).");
+	if (admin_parse_utc(req_str(r, PV_EFFECTIVE), &p.effective) == -1)
+		return resp_unprocessable(r, "effective_at", "datetime",
+		    "effective_at is a UTC time such as 2027-03-15T00:00:00Z.");
+	earliest = time(NULL) + (time_t)ADMIN_POLICY_NOTICE_DAYS * 86400;
+	if (p.effective < earliest) {
+		gmtime_r(&earliest, &tm);
+		snprintf(detail, sizeof(detail), "Users get %d days' notice: "
+		    "effective_at must be %04d-%02d-%02dT%02d:%02d:%02dZ or later.",
+		    ADMIN_POLICY_NOTICE_DAYS, tm.tm_year + 1900, tm.tm_mon + 1,
+		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		return resp_unprocessable(r, "effective_at", "notice_too_short",
+		    arena_strdup(r->arena, detail));
+	}
+	if (p.text_url == NULL)
+		p.text_url = arena_printf(r->arena, "%s/legal/privacy-policy/%s",
+		    r->conf->public_url, p.version);
+	else if (strncmp(p.text_url, "https://", 8) != 0 ||
+	    strpbrk(p.text_url, " \"<>\\^`{|}") != NULL)
+		return resp_unprocessable(r, "text_url", "url",
+		    "text_url is an https:// address.");
+	gmtime_r(&p.effective, &tm);
+	p.date_fr = arena_printf(r->arena, "%d %s %d à %02d:%02d (UTC)",
+	    tm.tm_mday, fr_months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+	    tm.tm_min);
+	return admin_tx_reply(r, admin_policy_publish_tx, &p, &p.out, 201,
+	    "version_exists", "A policy version of this name exists already.");
+}
