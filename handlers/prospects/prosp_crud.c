@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "analytics.h"
 #include "arena.h"
 #include "log.h"
 #include "phone.h"
@@ -1040,6 +1041,7 @@ prosp_create(struct req *r)
 	prosp_rec_free(&rec);
 	if (rc != DB_OK)
 		return prosp_write_refused(r, &w, rc);
+	analytics_emit(r->db, r->sess->user_id, AN_PROSPECT_CREATED);
 	return prosp_reply(r, 201, w.id);
 }
 
