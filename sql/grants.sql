@@ -96,6 +96,16 @@ GRANT SELECT (restricted_at) ON user_account TO 'prospea_prospects'@'localhost';
 GRANT INSERT (user_id, kind, ip, user_agent, created_at) ON security_event TO 'prospea_prospects'@'localhost';
 -- issue 6 (retention): anonymized analytics (fcgi/analytics.h).
 GRANT EXECUTE ON PROCEDURE analytics_emit TO 'prospea_prospects'@'localhost';
+-- issue 6 (retention): a prospect's access request (GET /prospects/{id}/export,
+-- prosp_subject.c): its enrollments, the messages sent to it, its call tasks.
+GRANT SELECT (id, campaign_id, prospect_id, status, stop_reason, position, enrolled_at,
+              finished_at) ON my_enrollment TO 'prospea_prospects'@'localhost';
+GRANT SELECT (id, name) ON my_campaign TO 'prospea_prospects'@'localhost';
+GRANT SELECT (id, campaign_id, prospect_id, position, channel, to_addr, subject, body,
+              status, created_at, sent_at, replied_at, bounced_at)
+      ON my_message TO 'prospea_prospects'@'localhost';
+GRANT SELECT (id, campaign_id, prospect_id, position, status, outcome, note, due_at,
+              done_at, created_at) ON my_task TO 'prospea_prospects'@'localhost';
 
 -- prospea_importer: claims big imports across users (the queue columns of
 -- import_job), then works as the job's user through the views.

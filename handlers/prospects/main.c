@@ -15,7 +15,8 @@ main(int argc, char *argv[])
 {
 	const struct db_table tables[] = { sess_table, prosp_rec_table,
 	    prosp_table, prosp_import_table, prosp_import_handler_table,
-	    prosp_web_table, plan_table, plan_usage_table[PLAN_PROSPECTS], analytics_table };
+	    prosp_web_table, prosp_subject_table, plan_table,
+	    plan_usage_table[PLAN_PROSPECTS], analytics_table };
 	const struct app app = {
 		.name = "prospects",
 		.db_user = "prospea_prospects",

@@ -774,7 +774,7 @@ out:
 }
 
 /* The prospect id as the API shows it, complete: DB_OK with *out (owned). */
-static int
+int
 prosp_get(struct db *db, uint64_t id, json_t **out)
 {
 	json_t	*items;
