@@ -76,11 +76,11 @@
 #define RT_PROSPECT	"INTERVAL 3 YEAR"
 #define RT_NOTICE	"INTERVAL 30 DAY"
 /* A prospect is old at T when its last contact is at or before T. */
-#define RT_OLD(t) \
+#define RT_OLD_SQL(t) \
 	"(last_prospect_contact_at <= " t " OR " \
 	"(last_prospect_contact_at IS NULL AND created_at <= " t "))"
 /* Prospects of accounts that are open and not restricted. */
-#define RT_USER_OK(col) \
+#define RT_USER_OK_SQL(col) \
 	"(SELECT u.status = 'active' AND u.restricted_at IS NULL " \
 	"FROM user_account u WHERE u.id = " col ")"
 /* Prefix of a to_addr replaced by its keyed hash. */
@@ -161,24 +161,24 @@ static const struct rt_simple {
 	{ RC_THROTTLE, RT_THROTTLE_COUNT, RT_THROTTLE_DELETE },
 };
 
-#define RT_SESSIONS_WHERE \
+#define RT_SESSIONS_SQL \
 	"WHERE expires_at <= ? OR revoked_at <= ? " \
 	"OR last_seen_at <= ? - INTERVAL ? SECOND"
-#define RT_THROTTLE_WHERE \
+#define RT_THROTTLE_SQL \
 	"WHERE window_start <= ? - INTERVAL ? SECOND " \
 	"AND (blocked_until IS NULL OR blocked_until <= ?)"
 /* A warned prospect that is young again at now + 30 days: kept. */
-#define RT_KEPT_WHERE \
+#define RT_KEPT_SQL \
 	"WHERE last_prospect_contact_at > ? - " RT_PROSPECT " + " RT_NOTICE \
 	" AND retention_warned_at IS NOT NULL"
 /* Old at now + 30 days, not yet warned, of an account that may be. */
-#define RT_WARN_WHERE \
+#define RT_WARN_SQL \
 	"WHERE retention_warned_at IS NULL " \
-	"AND " RT_OLD("? - " RT_PROSPECT " + " RT_NOTICE)
+	"AND " RT_OLD_SQL("? - " RT_PROSPECT " + " RT_NOTICE)
 /* Warned 30 days ago or more and old now. */
-#define RT_DUE_WHERE \
+#define RT_DUE_SQL \
 	"WHERE retention_warned_at <= ? - " RT_NOTICE " " \
-	"AND " RT_OLD("? - " RT_PROSPECT) " AND " RT_USER_OK("prospect.user_id")
+	"AND " RT_OLD_SQL("? - " RT_PROSPECT) " AND " RT_USER_OK_SQL("prospect.user_id")
 
 static const char *const rt_sql[RT__MAX] = {
 	[RT_NOW] = "SELECT DATE_FORMAT(NOW(3), '%Y-%m-%d %H:%i:%s.%f')",
@@ -208,17 +208,17 @@ static const char *const rt_sql[RT__MAX] = {
 	    "DELETE FROM invoice WHERE retain_until < DATE(?) "
 	    "ORDER BY retain_until LIMIT ?",
 	[RT_SESSIONS_COUNT] =
-	    "SELECT COUNT(*) FROM session " RT_SESSIONS_WHERE,
+	    "SELECT COUNT(*) FROM session " RT_SESSIONS_SQL,
 	[RT_SESSIONS_DELETE] =
-	    "DELETE FROM session " RT_SESSIONS_WHERE " LIMIT ?",
+	    "DELETE FROM session " RT_SESSIONS_SQL " LIMIT ?",
 	[RT_TOKENS_COUNT] =
 	    "SELECT COUNT(*) FROM auth_token WHERE expires_at <= ?",
 	[RT_TOKENS_DELETE] =
 	    "DELETE FROM auth_token WHERE expires_at <= ? LIMIT ?",
 	[RT_THROTTLE_COUNT] =
-	    "SELECT COUNT(*) FROM auth_throttle " RT_THROTTLE_WHERE,
+	    "SELECT COUNT(*) FROM auth_throttle " RT_THROTTLE_SQL,
 	[RT_THROTTLE_DELETE] =
-	    "DELETE FROM auth_throttle " RT_THROTTLE_WHERE " LIMIT ?",
+	    "DELETE FROM auth_throttle " RT_THROTTLE_SQL " LIMIT ?",
 
 	[RT_ACCOUNTS_DUE] =
 	    "SELECT id FROM user_account WHERE status = 'closed' "
@@ -244,23 +244,23 @@ static const char *const rt_sql[RT__MAX] = {
 	[RT_ACCOUNT_SENDERS] = "DELETE FROM sending_account WHERE user_id = ?",
 	[RT_ACCOUNT_DELETE] = "DELETE FROM user_account WHERE id = ?",
 
-	[RT_KEPT_COUNT] = "SELECT COUNT(*) FROM prospect " RT_KEPT_WHERE,
+	[RT_KEPT_COUNT] = "SELECT COUNT(*) FROM prospect " RT_KEPT_SQL,
 	[RT_KEPT_CLEAR] =
-	    "UPDATE prospect SET retention_warned_at = NULL " RT_KEPT_WHERE
+	    "UPDATE prospect SET retention_warned_at = NULL " RT_KEPT_SQL
 	    " LIMIT ?",
 	[RT_WARN_USERS] =
-	    "SELECT user_id, COUNT(*) FROM prospect " RT_WARN_WHERE
-	    " AND " RT_USER_OK("prospect.user_id") " GROUP BY user_id "
+	    "SELECT user_id, COUNT(*) FROM prospect " RT_WARN_SQL
+	    " AND " RT_USER_OK_SQL("prospect.user_id") " GROUP BY user_id "
 	    "ORDER BY user_id",
 	[RT_WARN_USER_LOCK] =
 	    "SELECT email, first_name FROM user_account WHERE id = ? "
 	    "AND status = 'active' AND restricted_at IS NULL FOR UPDATE",
 	[RT_WARN_MARK] =
-	    "UPDATE prospect SET retention_warned_at = ? " RT_WARN_WHERE
+	    "UPDATE prospect SET retention_warned_at = ? " RT_WARN_SQL
 	    " AND user_id = ?",
-	[RT_PROSPECTS_COUNT] = "SELECT COUNT(*) FROM prospect " RT_DUE_WHERE,
+	[RT_PROSPECTS_COUNT] = "SELECT COUNT(*) FROM prospect " RT_DUE_SQL,
 	[RT_PROSPECTS_DELETE] =
-	    "DELETE FROM prospect " RT_DUE_WHERE " LIMIT ?",
+	    "DELETE FROM prospect " RT_DUE_SQL " LIMIT ?",
 };
 
 static const struct db_table rt_table = { rt_sql, RT_NOW, RT__MAX };

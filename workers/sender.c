@@ -205,8 +205,8 @@ static const char *const sender_sql[SN__MAX] = {
 
 	[SN_USER] =
 	    "SELECT a.status, a.first_name, a.last_name, "
-	    "u.restricted_at IS NULL "
-	    "FROM my_account a JOIN user_account u ON u.id = a.id",
+	    "(SELECT u.restricted_at IS NULL FROM user_account u "
+	    "WHERE u.id = @app_user) FROM my_account a",
 	[SN_ENR_LOCK] =
 	    "SELECT status, position, campaign_id, prospect_id, attempts "
 	    "FROM my_enrollment WHERE id = ? AND lease_until = ? FOR UPDATE",
