@@ -112,6 +112,19 @@ app_read_body_or_reply(struct req *r, size_t max)
 	    "The body is shorter than its Content-Length.");
 }
 
+/*
+ * A security event for this request (sess_event()); a failure is logged,
+ * never answered: the request's own answer does not depend on it.
+ */
+static void
+app_event(struct req *r, const char *kind)
+{
+	int	 rc;
+
+	if ((rc = sess_event(r, 0, kind)) != DB_OK)
+		log_warn("security event %s not recorded (%d)", kind, rc);
+}
+
 /* Runs one request through the pipeline; returns the status written. */
 static int
 app_dispatch(struct req *r, const struct app *app)
@@ -163,9 +176,19 @@ app_dispatch(struct req *r, const struct app *app)
 		    !conf_origin_allowed(r->conf, r->origin))
 			return resp_problem(r, 403, "origin",
 			    "Requests from this origin are not allowed.");
-		if ((rt->flags & ROUTE_CSRF) && !sess_csrf_ok(r))
+		if ((rt->flags & ROUTE_CSRF) && !sess_csrf_ok(r)) {
+			app_event(r, "csrf_rejected");
 			return resp_problem(r, 403, "csrf",
 			    "Missing or wrong X-CSRF-Token header.");
+		}
+		if (app->frozen_when_restricted && r->sess != NULL &&
+		    r->sess->restricted)
+			return resp_problem(r, 423, "restricted",
+			    "Processing of this account's data is restricted at "
+			    "your request (GDPR art. 18): it can be read, not "
+			    "changed, and nothing is sent, imported or enriched. "
+			    "Lift the restriction in your privacy settings to "
+			    "continue.");
 		if ((rt->flags & ROUTE_CSV) && r->has_length &&
 		    r->content_length > 0 && app_is_csv(r->content_type)) {
 			/* The handler streams it: no fields, all absent. */
@@ -333,6 +356,9 @@ app_main(int argc, char *argv[], const struct app *app)
 			    "gives a parameter twice.");
 		else
 			app_dispatch(&r, app);
+		if (r.status == 429 && r.problem != NULL &&
+		    strcmp(r.problem, "rate_limited") == 0)
+			app_event(&r, "rate_limited");
 		if (r.status == 0) {
 			log_err("%s %s: the handler wrote no response",
 			    r.method_str, r.route != NULL ? r.route->pattern : "-");

@@ -2,8 +2,11 @@
  * The accept loop every handler program runs: start-up (configuration,
  * keys, database, statement preparation), then FCGX_Accept_r on fd 0 (the
  * socket spawn-fcgi passes), each request through
- *   route -> session -> Origin/CSRF -> content type -> body -> fields -> handler,
- * one access-log line, tenant cleared, request memory released.
+ *   route -> session -> Origin/CSRF -> restriction -> content type -> body
+ *   -> fields -> handler,
+ * one access-log line, tenant cleared, request memory released. A CSRF
+ * reject and a rate limit (429 "rate_limited") also write a security
+ * event (sess_event()).
  * SIGTERM, SIGINT and SIGUSR1 (what multiwatch sends for a graceful stop)
  * end the loop after the request in flight.
  */
@@ -23,6 +26,13 @@ struct app {
 	const struct route	*routes;	/* ended by { .pattern = NULL } */
 	const struct db_table	*tables;	/* statement tables to prepare */
 	size_t			 ntables;
+	/*
+	 * 1: a restricted account (GDPR art. 18, sess.h) may only read here:
+	 * every other method of a session route answers 423 "restricted"
+	 * (the prospects and campaigns groups; the account's own groups —
+	 * auth, gdpr, billing — keep working so the user can lift it).
+	 */
+	int			 frozen_when_restricted;
 	/* Optional: after the database is open; -1 stops the program. */
 	int			(*init)(const struct conf *, struct db *);
 };

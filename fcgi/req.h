@@ -85,6 +85,7 @@ struct req {
 	struct req_hdr		 hdrs[REQ_HDRS_MAX];
 	size_t			 nhdrs;
 	int			 status;	/* 0 until a response is written */
+	const char		*problem;	/* the problem's code, or NULL */
 };
 
 /*

@@ -173,6 +173,7 @@ resp_problem_json(struct req *r, int status, const char *code,
 		abort();
 	if (code != NULL)
 		json_object_set_new(p, "code", json_string(code));
+	r->problem = code;
 	if (errors != NULL)
 		json_object_set_new(p, "errors", errors);
 	if (ext != NULL) {

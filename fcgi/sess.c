@@ -26,7 +26,8 @@ static const char *const sess_sql[SESS__MAX] = {
 	    "SELECT s.id, s.user_id, TIMESTAMPDIFF(SECOND, s.last_seen_at, NOW(3)), "
 	    "u.email, u.first_name, u.last_name, u.role, "
 	    "u.email_verified_at IS NOT NULL, u.totp_enabled_at IS NOT NULL, "
-	    "s.totp_verified, @app_user := s.user_id "
+	    "s.totp_verified, u.restricted_at IS NOT NULL, "
+	    "@app_user := s.user_id "
 	    "FROM session s JOIN user_account u ON u.id = s.user_id "
 	    "WHERE s.token_hash = ? AND s.revoked_at IS NULL "
 	    "AND s.expires_at > NOW(3) "
@@ -34,6 +35,9 @@ static const char *const sess_sql[SESS__MAX] = {
 	    "AND u.status = 'active'",
 	[SESS_TOUCH] =
 	    "UPDATE session SET last_seen_at = NOW(3) WHERE id = ?",
+	[SESS_EVENT] =
+	    "INSERT INTO security_event (user_id, kind, ip, user_agent, created_at) "
+	    "VALUES (?, ?, ?, ?, NOW(3))",
 };
 
 const struct db_table sess_table = { sess_sql, 0, SESS__MAX };
@@ -67,6 +71,7 @@ sess_load(struct req *r)
 	s->email_verified = db_int(r->db, 7) != 0;
 	s->totp_enabled = db_int(r->db, 8) != 0;
 	s->totp_verified = db_int(r->db, 9) != 0;
+	s->restricted = db_int(r->db, 10) != 0;
 	db_done(r->db);
 	db_user_mark(r->db, s->user_id);
 	r->sess = s;
@@ -76,6 +81,17 @@ sess_load(struct req *r)
 			return rc;
 	}
 	return DB_OK;
+}
+
+int
+sess_event(struct req *r, uint64_t user_id, const char *kind)
+{
+	if (user_id == 0 && r->sess != NULL)
+		user_id = r->sess->user_id;
+	return db_exec(r->db, SESS_EVENT, DB_ARGS(user_id != 0 ?
+	    DB_INT(user_id) : DB_NULL, DB_TEXT(kind),
+	    DB_TEXT(r->remote_addr), DB_TEXT(r->user_agent != NULL ?
+	    r->user_agent : "")));
 }
 
 void

@@ -27,6 +27,7 @@ struct req;
 enum sess_stmt {
 	SESS_LOOKUP,
 	SESS_TOUCH,
+	SESS_EVENT,
 	SESS__MAX
 };
 
@@ -42,6 +43,12 @@ struct sess {
 	int		 email_verified;
 	int		 totp_enabled;
 	int		 totp_verified;	/* this session passed the second factor */
+	/*
+	 * The account's processing is restricted (GDPR art. 18:
+	 * user_account.restricted_at set by PUT /gdpr/restriction): the
+	 * route groups that opt in answer its writes 423 (app.h).
+	 */
+	int		 restricted;
 };
 
 /*
@@ -51,6 +58,18 @@ struct sess {
  * Refreshes last_seen_at at most once a minute.
  */
 int	 sess_load(struct req *r);
+
+/*
+ * Records a security event (security_event: kind such as "csrf_rejected"
+ * or "rate_limited", the client's address and user agent, the time) for
+ * user_id, or when 0 for the signed-in user, or with no user when the
+ * request has no session.
+ * Nothing else is stored: never a token, a password or a body. Kept 12
+ * months, then purged by prospea-retention (DESIGN.md section 3:
+ * technical logs). A db.h code; a failure is the caller's to ignore or
+ * report.
+ */
+int	 sess_event(struct req *r, uint64_t user_id, const char *kind);
 
 /* The CSRF token of a session token (43 base64url characters + NUL). */
 void	 sess_csrf(char out[SECRET_TOKEN_LEN + 1], const char *token);

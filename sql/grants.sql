@@ -48,6 +48,12 @@ GRANT SELECT (policy_version_id),
       INSERT (user_id, policy_version_id, accepted_at, ip)
       ON my_policy_acceptance TO 'prospea_auth'@'localhost';
 
+-- issue 6 (retention): the session lookup reads the account's restriction
+-- (fcgi/sess.c: writes of frozen groups answer 423); CSRF rejects and rate
+-- limits are security events (fcgi/app.c).
+GRANT SELECT (restricted_at) ON user_account TO 'prospea_auth'@'localhost';
+GRANT EXECUTE ON PROCEDURE analytics_emit TO 'prospea_auth'@'localhost';
+
 -- prospea_gdpr: for now the public privacy policy, and sessions.
 CREATE USER IF NOT EXISTS 'prospea_gdpr'@'localhost' IDENTIFIED VIA unix_socket;
 REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_gdpr'@'localhost';
@@ -57,6 +63,12 @@ GRANT SELECT (id, user_id, token_hash, totp_verified, last_seen_at, expires_at, 
 GRANT SELECT (id, email, first_name, last_name, role, status, email_verified_at, totp_enabled_at)
       ON user_account TO 'prospea_gdpr'@'localhost';
 GRANT SELECT (id, version, effective_at, text_url, summary) ON policy_version TO 'prospea_gdpr'@'localhost';
+
+-- issue 6 (retention): the session lookup reads the account's restriction
+-- (fcgi/sess.c: writes of frozen groups answer 423); CSRF rejects and rate
+-- limits are security events (fcgi/app.c).
+GRANT SELECT (restricted_at) ON user_account TO 'prospea_gdpr'@'localhost';
+GRANT INSERT (user_id, kind, ip, user_agent, created_at) ON security_event TO 'prospea_gdpr'@'localhost';
 
 -- prospea_mailer: the transactional e-mail queue, nothing else.
 CREATE USER IF NOT EXISTS 'prospea_mailer'@'localhost' IDENTIFIED VIA unix_socket;
@@ -85,6 +97,24 @@ GRANT SELECT, INSERT, DELETE ON my_import_chunk TO 'prospea_prospects'@'localhos
 GRANT SELECT, INSERT ON my_enrich_job TO 'prospea_prospects'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON my_places_result TO 'prospea_prospects'@'localhost';
 
+-- issue 6 (retention): the session lookup reads the account's restriction
+-- (fcgi/sess.c: writes of frozen groups answer 423); CSRF rejects and rate
+-- limits are security events (fcgi/app.c).
+GRANT SELECT (restricted_at) ON user_account TO 'prospea_prospects'@'localhost';
+GRANT INSERT (user_id, kind, ip, user_agent, created_at) ON security_event TO 'prospea_prospects'@'localhost';
+-- issue 6 (retention): anonymized analytics (fcgi/analytics.h).
+GRANT EXECUTE ON PROCEDURE analytics_emit TO 'prospea_prospects'@'localhost';
+-- issue 6 (retention): a prospect's access request (GET /prospects/{id}/export,
+-- prosp_subject.c): its enrollments, the messages sent to it, its call tasks.
+GRANT SELECT (id, campaign_id, prospect_id, status, stop_reason, position, enrolled_at,
+              finished_at) ON my_enrollment TO 'prospea_prospects'@'localhost';
+GRANT SELECT (id, name) ON my_campaign TO 'prospea_prospects'@'localhost';
+GRANT SELECT (id, campaign_id, prospect_id, position, channel, to_addr, subject, body,
+              status, created_at, sent_at, replied_at, bounced_at)
+      ON my_message TO 'prospea_prospects'@'localhost';
+GRANT SELECT (id, campaign_id, prospect_id, position, status, outcome, note, due_at,
+              done_at, created_at) ON my_task TO 'prospea_prospects'@'localhost';
+
 -- prospea_importer: claims big imports across users (the queue columns of
 -- import_job), then works as the job's user through the views.
 CREATE USER IF NOT EXISTS 'prospea_importer'@'localhost' IDENTIFIED VIA unix_socket;
@@ -100,6 +130,11 @@ GRANT SELECT, INSERT, UPDATE ON my_prospect TO 'prospea_importer'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON my_prospect_tag TO 'prospea_importer'@'localhost';
 GRANT SELECT, INSERT ON my_prospect_note TO 'prospea_importer'@'localhost';
 GRANT SELECT ON my_suppression TO 'prospea_importer'@'localhost';
+
+-- issue 6 (retention): jobs of restricted or closed accounts wait (claim).
+GRANT SELECT (id, status, restricted_at) ON user_account TO 'prospea_importer'@'localhost';
+-- issue 6 (retention): anonymized analytics (fcgi/analytics.h).
+GRANT EXECUTE ON PROCEDURE analytics_emit TO 'prospea_importer'@'localhost';
 
 -- prospea_enricher: claims e-mail discovery jobs across users (the queue
 -- columns of enrich_job), then, as the job's user through the views,
@@ -118,6 +153,9 @@ GRANT SELECT (id, website, emails, email, name, city, category, postal_code),
       UPDATE (emails, email, email_key, email_kind, search_text, updated_at)
       ON my_prospect TO 'prospea_enricher'@'localhost';
 GRANT SELECT (id, value_hash) ON my_suppression TO 'prospea_enricher'@'localhost';
+
+-- issue 6 (retention): jobs of restricted or closed accounts wait (claim).
+GRANT SELECT (id, status, restricted_at) ON user_account TO 'prospea_enricher'@'localhost';
 
 -- prospea_campaigns: templates, call scripts, sending accounts (sealed
 -- secrets), campaigns, their steps, enrollments, messages and call tasks,
@@ -150,6 +188,14 @@ GRANT SELECT ON my_message TO 'prospea_campaigns'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON my_task TO 'prospea_campaigns'@'localhost';
 GRANT SELECT (id, user_id, prospect_id, channel, to_addr) ON message TO 'prospea_campaigns'@'localhost';
 
+-- issue 6 (retention): the session lookup reads the account's restriction
+-- (fcgi/sess.c: writes of frozen groups answer 423); CSRF rejects and rate
+-- limits are security events (fcgi/app.c).
+GRANT SELECT (restricted_at) ON user_account TO 'prospea_campaigns'@'localhost';
+GRANT INSERT (user_id, kind, ip, user_agent, created_at) ON security_event TO 'prospea_campaigns'@'localhost';
+-- issue 6 (retention): anonymized analytics (fcgi/analytics.h).
+GRANT EXECUTE ON PROCEDURE analytics_emit TO 'prospea_campaigns'@'localhost';
+
 -- prospea_billing: the plan, usage and invoices of the signed-in account
 -- through the per-user views; Checkout and Portal sessions (the account's
 -- Stripe customer id); and Stripe's webhook, which acts for whichever
@@ -181,6 +227,12 @@ GRANT SELECT (id) ON my_prospect TO 'prospea_billing'@'localhost';
 GRANT SELECT (id) ON my_sending_account TO 'prospea_billing'@'localhost';
 GRANT SELECT (id, status) ON my_campaign TO 'prospea_billing'@'localhost';
 GRANT SELECT (id, channel, status, sent_at) ON my_message TO 'prospea_billing'@'localhost';
+
+-- issue 6 (retention): the session lookup reads the account's restriction
+-- (fcgi/sess.c: writes of frozen groups answer 423); CSRF rejects and rate
+-- limits are security events (fcgi/app.c).
+GRANT SELECT (restricted_at) ON user_account TO 'prospea_billing'@'localhost';
+GRANT INSERT (user_id, kind, ip, user_agent, created_at) ON security_event TO 'prospea_billing'@'localhost';
 
 -- Plan limits (fcgi/plan.h) where the work happens: the plan and standing
 -- of the signed-in account, and the usage each program counts.
@@ -251,6 +303,10 @@ GRANT SELECT (id, campaign_id, enrollment_id, prospect_id, position, channel,
 GRANT INSERT (user_id, campaign_id, enrollment_id, prospect_id, position, call_script_id,
               status, due_at, created_at)
       ON my_task TO 'prospea_sender'@'localhost';
+-- issue 6 (retention): steps of restricted accounts wait like those of
+-- closed ones (the claim and the step's check); anonymized analytics.
+GRANT SELECT (restricted_at) ON user_account TO 'prospea_sender'@'localhost';
+GRANT EXECUTE ON PROCEDURE analytics_emit TO 'prospea_sender'@'localhost';
 
 -- prospea_admin: the admin route group (handlers/admin), for users with
 -- role admin whose session passed TOTP. It reads across users, on the base
@@ -287,3 +343,40 @@ GRANT INSERT (user_id, msg_key, kind, to_addr, subject, body_ct, status, next_at
 GRANT SELECT (id, admin_id, target_user_id, action, reason, detail, ip, user_agent, created_at),
       INSERT (admin_id, target_user_id, action, reason, detail, ip, user_agent, created_at)
       ON admin_audit TO 'prospea_admin'@'localhost';
+-- issue 6 (retention): the session lookup reads the account's restriction
+-- (fcgi/sess.c); CSRF rejects and rate limits are security events (fcgi/app.c).
+GRANT INSERT (user_id, kind, ip, user_agent, created_at) ON security_event TO 'prospea_admin'@'localhost';
+
+-- prospea_retention: the daily purge (workers/retention.c, DESIGN.md
+-- section 3). Across users on the base tables, only the columns its
+-- rules read and the rows it deletes: security events and the admin
+-- audit trail after 12 months (the only account that may delete either),
+-- erased accounts 30 days after closing (their rows go by the foreign
+-- keys' cascades; invoices, Stripe events, suppressions and transactional
+-- e-mails are detached by theirs), whose transactional e-mails first lose
+-- the address (a keyed hash) and body; transactional e-mails after 3
+-- years, invoices after retain_until, expired sessions, links and
+-- throttle counters, and prospects 3 years after their last contact (the
+-- user warned 30 days ahead through the transactional queue).
+CREATE USER IF NOT EXISTS 'prospea_retention'@'localhost' IDENTIFIED VIA unix_socket;
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_retention'@'localhost';
+GRANT SELECT (id, created_at), DELETE ON security_event TO 'prospea_retention'@'localhost';
+GRANT SELECT (id, created_at), DELETE ON admin_audit TO 'prospea_retention'@'localhost';
+GRANT SELECT (id, email, first_name, status, erasure_due_at, restricted_at), DELETE
+      ON user_account TO 'prospea_retention'@'localhost';
+GRANT SELECT (id, user_id, to_addr, status, created_at),
+      UPDATE (to_addr, body_ct, last_error, status),
+      INSERT (user_id, msg_key, kind, to_addr, subject, body_ct, status, next_attempt_at, created_at),
+      DELETE
+      ON transactional_email TO 'prospea_retention'@'localhost';
+GRANT SELECT (id, retain_until), DELETE ON invoice TO 'prospea_retention'@'localhost';
+GRANT SELECT (id, expires_at, revoked_at, last_seen_at), DELETE ON session TO 'prospea_retention'@'localhost';
+GRANT SELECT (id, expires_at, used_at), DELETE ON auth_token TO 'prospea_retention'@'localhost';
+GRANT SELECT (k, window_start, blocked_until), DELETE ON auth_throttle TO 'prospea_retention'@'localhost';
+GRANT SELECT (id, user_id, created_at, last_prospect_contact_at, retention_warned_at),
+      UPDATE (retention_warned_at), DELETE
+      ON prospect TO 'prospea_retention'@'localhost';
+GRANT SELECT (id, user_id), DELETE ON campaign TO 'prospea_retention'@'localhost';
+GRANT SELECT (id, user_id), DELETE ON template TO 'prospea_retention'@'localhost';
+GRANT SELECT (id, user_id), DELETE ON call_script TO 'prospea_retention'@'localhost';
+GRANT SELECT (id, user_id), DELETE ON sending_account TO 'prospea_retention'@'localhost';

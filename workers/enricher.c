@@ -85,10 +85,13 @@ enum enricher_stmt {
 static const char *const enricher_sql[EN__MAX] = {
 	/* The only statements on the base table: the queue, across users. */
 	[EN_CLAIM] =
-	    "SELECT id, user_id, prospect_id, attempts FROM enrich_job "
-	    "WHERE status IN ('queued', 'running') "
-	    "AND (status = 'queued' OR lease_until < NOW(3)) "
-	    "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+	    "SELECT j.id, j.user_id, j.prospect_id, j.attempts FROM enrich_job j "
+	    "WHERE j.status IN ('queued', 'running') "
+	    "AND (j.status = 'queued' OR j.lease_until < NOW(3)) "
+	    /* Closed (erasure pending) or restricted accounts: held. */
+	    "AND (SELECT u.status = 'active' AND u.restricted_at IS NULL "
+	    "FROM user_account u WHERE u.id = j.user_id) "
+	    "ORDER BY j.id LIMIT 1 FOR UPDATE SKIP LOCKED",
 	[EN_LEASE] =
 	    "UPDATE enrich_job SET status = 'running', attempts = attempts + 1, "
 	    "lease_until = NOW(3) + INTERVAL ? SECOND WHERE id = ?",

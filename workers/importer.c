@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analytics.h"
 #include "conf.h"
 #include "db.h"
 #include "log.h"
@@ -40,9 +41,16 @@ enum importer_stmt {
 
 static const char *const importer_sql[IW__MAX] = {
 	[IW_CLAIM] =
-	    "SELECT id, user_id, attempts FROM import_job "
-	    "WHERE status = 'queued' OR (status = 'running' "
-	    "AND lease_until < NOW(3)) ORDER BY id LIMIT 1 "
+	    "SELECT j.id, j.user_id, j.attempts FROM import_job j "
+	    "WHERE (j.status = 'queued' OR (j.status = 'running' "
+	    "AND j.lease_until < NOW(3))) "
+	    /*
+	     * Jobs of an account closed (erasure pending) or restricted
+	     * (GDPR art. 18) wait, untouched, until it is lifted.
+	     */
+	    "AND (SELECT u.status = 'active' AND u.restricted_at IS NULL "
+	    "FROM user_account u WHERE u.id = j.user_id) "
+	    "ORDER BY j.id LIMIT 1 "
 	    "FOR UPDATE SKIP LOCKED",
 	[IW_LEASE] =
 	    "UPDATE import_job SET status = 'running', attempts = attempts + 1, "
@@ -270,7 +278,7 @@ main(int argc, char *argv[])
 {
 	const struct db_table	 tables[] = { prosp_rec_table,
 	    prosp_import_table, importer_table, plan_table,
-	    plan_usage_table[PLAN_PROSPECTS] };
+	    plan_usage_table[PLAN_PROSPECTS], analytics_table };
 	struct conf		 conf;
 	struct db		*db, *pdb;
 	struct job		 j;

@@ -56,6 +56,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "analytics.h"
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
@@ -171,8 +172,8 @@ static const char *const sender_sql[SN__MAX] = {
 	    "AND (e.lease_until IS NULL OR e.lease_until < ?) "
 	    "AND (SELECT c.status FROM campaign c WHERE c.id = e.campaign_id) "
 	    "= 'running' "
-	    "AND (SELECT u.status FROM user_account u WHERE u.id = e.user_id) "
-	    "= 'active' "
+	    "AND (SELECT u.status = 'active' AND u.restricted_at IS NULL "
+	    "FROM user_account u WHERE u.id = e.user_id) "
 	    "ORDER BY e.due_at LIMIT ? FOR UPDATE SKIP LOCKED",
 	[SN_LEASE] =
 	    "UPDATE enrollment SET lease_until = ?, attempts = attempts + 1 "
@@ -196,14 +197,16 @@ static const char *const sender_sql[SN__MAX] = {
 	    "WHERE a.channel = 'email' AND a.imap_host IS NOT NULL "
 	    "AND (a.imap_polled_at IS NULL "
 	    "OR a.imap_polled_at < IF(a.imap_error IS NULL, ?, ?)) "
-	    "AND (SELECT u.status FROM user_account u WHERE u.id = a.user_id) "
-	    "= 'active' "
+	    "AND (SELECT u.status = 'active' AND u.restricted_at IS NULL "
+	    "FROM user_account u WHERE u.id = a.user_id) "
 	    "ORDER BY a.imap_polled_at LIMIT 1 FOR UPDATE SKIP LOCKED",
 	[SN_IMAP_MARK] =
 	    "UPDATE sending_account SET imap_polled_at = ? WHERE id = ?",
 
 	[SN_USER] =
-	    "SELECT status, first_name, last_name FROM my_account",
+	    "SELECT a.status, a.first_name, a.last_name, "
+	    "(SELECT u.restricted_at IS NULL FROM user_account u "
+	    "WHERE u.id = @app_user) FROM my_account a",
 	[SN_ENR_LOCK] =
 	    "SELECT status, position, campaign_id, prospect_id, attempts "
 	    "FROM my_enrollment WHERE id = ? AND lease_until = ? FOR UPDATE",
@@ -600,11 +603,12 @@ sender_col(struct step *st, size_t col)
 
 /*
  * Whether a user may send at all: the hook every ban on sending goes
- * through. Today: the account is open (user_account.status 'active'; a
- * closed one sends nothing, its enrollments are not even claimed). The
- * GDPR restriction of processing (art. 18: PUT /gdpr/restriction) and an
- * unpaid plan (billing) will add their checks here; their enrollments
- * then wait, as those of a closed account do. Also reads the user's name
+ * through: the account is open (user_account.status 'active': a closed
+ * one, erasure pending, sends nothing) and its processing not restricted
+ * (GDPR art. 18: restricted_at, PUT /gdpr/restriction). Enrollments of
+ * either are not even claimed (SN_CLAIM), and their mailboxes are not
+ * read; a step claimed just before waits (SENDER_HOLD) until lifted.
+ * The plan's standing is checked later (plan.h). Also reads the user's name
  * into *name (arena) for {{sender_name}}. DB_OK with *may set.
  */
 static int
@@ -616,7 +620,8 @@ sender_user_may_send(struct sender *s, int *may, char **name)
 	*name = NULL;
 	if ((rc = db_one(s->db, SN_USER, DB_NOARGS)) != DB_OK)
 		return rc;
-	*may = strcmp(db_str(s->db, 0), "active") == 0;
+	*may = strcmp(db_str(s->db, 0), "active") == 0 &&
+	    db_int(s->db, 3) != 0;
 	*name = arena_printf(s->arena, "%s %s", db_str(s->db, 1),
 	    db_str(s->db, 2));
 	db_done(s->db);
@@ -1753,6 +1758,8 @@ sender_finish_tx(struct db *db, void *arg)
 		    DB_INT(st->msg_id)));
 		if (rc != DB_OK && rc != DB_NONE)
 			return rc;
+		analytics_emit(db, st->cl->user_id, st->sms ? AN_SMS_SENT :
+		    AN_EMAIL_SENT);
 		if (own && (rc = sender_advance(st, st->position)) != DB_OK)
 			return rc;
 		if ((rc = db_exec(db, SN_PROSPECT_CONTACTED, DB_ARGS(
@@ -2508,7 +2515,7 @@ main(int argc, char *argv[])
 {
 	/* Its statements, and plan.h's: the standing and the month's e-mails. */
 	const struct db_table tables[] = { sender_table, plan_table,
-	    plan_usage_table[PLAN_EMAILS_MONTH] };
+	    plan_usage_table[PLAN_EMAILS_MONTH], analytics_table };
 	struct conf	 conf;
 	struct sender	 s;
 	struct claims	 b;

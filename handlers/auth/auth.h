@@ -33,7 +33,6 @@ enum auth_stmt {
 	AS_SESSION_INSERT,
 	AS_SESSION_REVOKE_TOKEN,
 	AS_SESSIONS_REVOKE_ALL,
-	AS_EVENT_INSERT,
 	AS_MY_SESSIONS,
 	AS_MY_SESSION_REVOKE,
 	AS_MY_SESSIONS_REVOKE_OTHERS,
@@ -86,12 +85,6 @@ int	auth_policy_accept(struct req *);
 
 /* Start-up: password lists, hashing slots, dummy hash, liboath. */
 int	auth_init(const struct conf *, struct db *);
-
-/*
- * Records a security event for user_id (login_succeeded, password_changed…)
- * with the request's address and user agent. A db.h code.
- */
-int	auth_event(struct req *r, uint64_t user_id, const char *kind);
 
 /*
  * Consumes a one-time token (in the caller's transaction): DB_OK with

@@ -16,6 +16,7 @@
 #include <liboath/oath.h>
 #include <sodium.h>
 
+#include "analytics.h"
 #include "arena.h"
 #include "auth.h"
 #include "conf.h"
@@ -40,13 +41,6 @@ auth_init(const struct conf *c, struct db *db)
 		return -1;
 	}
 	return passwd_init(c);
-}
-
-int
-auth_event(struct req *r, uint64_t user_id, const char *kind)
-{
-	return db_exec(r->db, AS_EVENT_INSERT, DB_ARGS(DB_INT(user_id),
-	    DB_TEXT(kind), DB_TEXT(r->remote_addr), DB_TEXT(r->user_agent)));
 }
 
 int
@@ -156,7 +150,7 @@ auth_signup_tx(struct db *db, void *arg)
 	if ((rc = db_exec(db, AS_ACCEPT_INSERT, DB_ARGS(DB_INT(uid),
 	    DB_INT(su->policy_id), DB_TEXT(r->remote_addr)))) != DB_OK)
 		return rc;
-	if ((rc = auth_event(r, uid, "signup")) != DB_OK)
+	if ((rc = sess_event(r, uid, "signup")) != DB_OK)
 		return rc;
 	return auth_mail(r, AM_VERIFY, uid, su->email, NULL);
 }
@@ -232,7 +226,8 @@ auth_verify_tx(struct db *db, void *arg)
 		return rc;
 	if ((rc = db_exec(db, AS_USER_VERIFY, DB_ARGS(DB_INT(uid)))) != DB_OK)
 		return rc;
-	return auth_event(r, uid, "email_verified");
+	analytics_emit(db, uid, AN_SIGNUP_COMPLETED);
+	return sess_event(r, uid, "email_verified");
 }
 
 int
@@ -346,7 +341,7 @@ auth_reset_tx(struct db *db, void *arg)
 	if ((rc = db_exec(db, AS_SESSIONS_REVOKE_ALL, DB_ARGS(DB_INT(uid)))) ==
 	    DB_ERR || rc == DB_DOWN)
 		return rc;
-	if ((rc = auth_event(r, uid, "password_reset")) != DB_OK)
+	if ((rc = sess_event(r, uid, "password_reset")) != DB_OK)
 		return rc;
 	/* Whoever was locked out by failed logins has just proven control. */
 	auth_keys(r, email, &k);
@@ -409,7 +404,7 @@ auth_change_tx(struct db *db, void *arg)
 	if ((rc = auth_tokens_expire(db, r->sess->user_id, "password_reset")) !=
 	    DB_OK)
 		return rc;
-	if ((rc = auth_event(r, r->sess->user_id, "password_changed")) != DB_OK)
+	if ((rc = sess_event(r, r->sess->user_id, "password_changed")) != DB_OK)
 		return rc;
 	return auth_mail(r, AM_PASSWORD_CHANGED, r->sess->user_id, r->sess->email,
 	    r->sess->first_name);

@@ -142,9 +142,6 @@ static const char *const auth_sql[AS__MAX] = {
 	[AS_SESSIONS_REVOKE_ALL] =
 	    "UPDATE session SET revoked_at = NOW(3) "
 	    "WHERE user_id = ? AND revoked_at IS NULL",
-	[AS_EVENT_INSERT] =
-	    "INSERT INTO security_event (user_id, kind, ip, user_agent, created_at) "
-	    "VALUES (?, ?, ?, ?, NOW(3))",
 	[AS_MY_SESSIONS] =
 	    "SELECT id, ip, user_agent, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), "
 	    "DATE_FORMAT(last_seen_at, '%Y-%m-%dT%H:%i:%sZ'), "

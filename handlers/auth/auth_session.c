@@ -169,7 +169,7 @@ auth_login(struct req *r)
 		return auth_busy(r);
 	if (!ok) {
 		if ((rc = auth_failed(r, &k)) != DB_OK ||
-		    (known && (rc = auth_event(r, u.id, "login_failed")) != DB_OK))
+		    (known && (rc = sess_event(r, u.id, "login_failed")) != DB_OK))
 			return resp_db(r, rc);
 		return resp_problem(r, 401, "invalid_credentials",
 		    "The e-mail address or the password is wrong.");
@@ -200,7 +200,7 @@ auth_login(struct req *r)
 		sodium_memzero(secret, sizeof(secret));
 		if (!ok) {
 			if ((rc = auth_failed(r, &k)) != DB_OK ||
-			    (rc = auth_event(r, u.id, "totp_failed")) != DB_OK)
+			    (rc = sess_event(r, u.id, "totp_failed")) != DB_OK)
 				return resp_db(r, rc);
 			return resp_problem(r, 401, "totp_invalid",
 			    "This code is wrong or was already used.");
@@ -247,7 +247,7 @@ auth_login(struct req *r)
 	    DB_INT(r->conf->session_max)));
 	if (rc != DB_OK)
 		return resp_db(r, rc == DB_NONE ? DB_ERR : rc);
-	if ((rc = auth_event(r, u.id, "login_succeeded")) != DB_OK)
+	if ((rc = sess_event(r, u.id, "login_succeeded")) != DB_OK)
 		return resp_db(r, rc);
 
 	/* Read the session back exactly as every later request will see it. */
@@ -331,7 +331,7 @@ auth_session_revoke(struct req *r)
 	    DB_INT(r->conf->session_idle)));
 	if (rc != DB_OK)
 		return resp_db(r, rc);
-	if ((rc = auth_event(r, r->sess->user_id, "session_revoked")) != DB_OK)
+	if ((rc = sess_event(r, r->sess->user_id, "session_revoked")) != DB_OK)
 		return resp_db(r, rc);
 	if (id == r->sess->id)
 		sess_cookie_clear(r);

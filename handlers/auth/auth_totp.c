@@ -217,7 +217,7 @@ auth_totp_enable(struct req *r)
 	rc = db_exec(r->db, AS_MY_SESSIONS_REVOKE_OTHERS, DB_ARGS(DB_INT(r->sess->id)));
 	if (rc == DB_ERR || rc == DB_DOWN)
 		return resp_db(r, rc);
-	if ((rc = auth_event(r, r->sess->user_id, "totp_enabled")) != DB_OK)
+	if ((rc = sess_event(r, r->sess->user_id, "totp_enabled")) != DB_OK)
 		return resp_db(r, rc);
 	return resp_empty(r, 204);
 }
@@ -235,7 +235,7 @@ auth_totp_disable(struct req *r)
 	rc = db_exec(r->db, AS_MY_TOTP_DISABLE, DB_NOARGS);
 	if (rc != DB_OK)
 		return resp_db(r, rc == DB_NONE ? DB_ERR : rc);
-	if ((rc = auth_event(r, r->sess->user_id, "totp_disabled")) != DB_OK)
+	if ((rc = sess_event(r, r->sess->user_id, "totp_disabled")) != DB_OK)
 		return resp_db(r, rc);
 	return resp_empty(r, 204);
 }

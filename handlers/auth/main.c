@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include "analytics.h"
 #include "app.h"
 #include "auth.h"
 #include "route.h"
@@ -13,7 +14,8 @@ int
 main(int argc, char *argv[])
 {
 	const struct db_table tables[] = {
-		sess_table, tmail_table, throttle_table, auth_table
+		sess_table, tmail_table, throttle_table, auth_table,
+		analytics_table
 	};
 	const struct app app = {
 		.name = "auth",

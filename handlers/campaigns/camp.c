@@ -20,6 +20,7 @@
 
 #include <sodium.h>
 
+#include "analytics.h"
 #include "arena.h"
 #include "campaigns.h"
 #include "window.h"
@@ -1089,6 +1090,8 @@ camp_save(struct req *r, struct camp_def *d)
 	json_decref(tx.errors);
 	if (rc != DB_OK)
 		return resp_db(r, rc);
+	if (created)
+		analytics_emit(r->db, r->sess->user_id, AN_CAMPAIGN_CREATED);
 	return camp_reply(r, created ? 201 : 200, d->id);
 }
 
@@ -1244,6 +1247,8 @@ camp_move(struct req *r, enum camp_move move)
 	json_decref(tx.errors);
 	if (rc != DB_OK)
 		return resp_db(r, rc);
+	if (move == MOVE_START)
+		analytics_emit(r->db, r->sess->user_id, AN_CAMPAIGN_STARTED);
 	return camp_reply(r, 200, tx.d->id);
 }
 

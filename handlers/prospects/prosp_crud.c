@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "analytics.h"
 #include "arena.h"
 #include "log.h"
 #include "phone.h"
@@ -767,7 +768,7 @@ out:
 }
 
 /* The prospect id as the API shows it, complete: DB_OK with *out (owned). */
-static int
+int
 prosp_get(struct db *db, uint64_t id, json_t **out)
 {
 	json_t	*items;
@@ -1034,6 +1035,7 @@ prosp_create(struct req *r)
 	prosp_rec_free(&rec);
 	if (rc != DB_OK)
 		return prosp_write_refused(r, &w, rc);
+	analytics_emit(r->db, r->sess->user_id, AN_PROSPECT_CREATED);
 	return prosp_reply(r, 201, w.id);
 }
 

@@ -106,6 +106,11 @@ const char *prosp_search_cursor(struct req *r, const struct prosp_search *s);
  * adds those to an array of such objects, in two statements.
  */
 json_t	*prosp_row_json(struct db *db);
+/*
+ * Prospect id of the request's tenant as GET /prospects/{id} shows it
+ * (tags and notes_count included): DB_OK with *out (owned), DB_NONE.
+ */
+int	prosp_get(struct db *db, uint64_t id, json_t **out);
 int	prosp_rows_complete(struct db *db, json_t *items);
 
 /*

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analytics.h"
 #include "log.h"
 #include "prospects.h"
 #include "supp.h"
@@ -924,6 +925,7 @@ pimp_tx(struct db *db, void *arg)
 		return DB_NONE;	/* the file as a whole is refused: keep nothing */
 	if (p->o->dry_run)
 		return DB_NONE;		/* counted; rolled back */
+	analytics_emit(db, db_user(db), AN_IMPORT_COMPLETED);
 	if (p->o->job_id != 0) {
 		doc = pimp_result_text(res, 0);
 		rc = db_exec(db, PI_JOB_DONE, DB_ARGS(DB_TEXT(doc),

@@ -23,6 +23,8 @@ const struct route prosp_routes[] = {
 	    prosp_update_fields, PU__MAX, 0 },
 	{ M_DELETE, "/api/v1/prospects/{id}", prosp_delete, C, NULL, 0, 0 },
 	{ M_POST, "/api/v1/prospects/{id}/erase", prosp_erase, C, NULL, 0, 0 },
+	{ M_GET, "/api/v1/prospects/{id}/export", prosp_subject_export, S, NULL,
+	    0, 0 },
 	{ M_GET, "/api/v1/prospects/{id}/notes", prosp_notes, S, NULL, 0, 0 },
 	{ M_POST, "/api/v1/prospects/{id}/notes", prosp_note_create, C,
 	    prosp_note_fields, NT__MAX, 0 },

@@ -23,6 +23,18 @@ enum prosp_web_stmt {
 
 extern const struct db_table prosp_web_table;
 
+/* GET /prospects/{id}/export (prosp_subject.c): one prospect's data. */
+enum prosp_subject_stmt {
+	PX_SOURCE = PW__MAX,	/* how and when it was collected */
+	PX_NOTES,
+	PX_ENROLLMENTS,
+	PX_MESSAGES,
+	PX_TASKS,
+	PX__MAX
+};
+
+extern const struct db_table prosp_subject_table;
+
 /* POST /places/search */
 enum { PQ_QUERY, PQ_LOCATION, PQ_PAGE_TOKEN, PQ__MAX };
 extern const struct field prosp_places_search_fields[PQ__MAX];

@@ -33,6 +33,8 @@ int	prosp_update(struct req *);
 int	prosp_delete(struct req *);
 int	prosp_erase(struct req *);
 int	prosp_export(struct req *);
+/* prosp_subject.c */
+int	prosp_subject_export(struct req *);
 int	prosp_notes(struct req *);
 int	prosp_note_create(struct req *);
 int	prosp_note_update(struct req *);

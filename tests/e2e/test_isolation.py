@@ -21,7 +21,7 @@ ER_COLUMNACCESS_DENIED = 1143
 ER_VIEW_CHECK_FAILED = 1369
 
 ACCOUNTS = ("prospea_auth", "prospea_gdpr", "prospea_mailer", "prospea_enricher",
-            "prospea_campaigns", "prospea_sender", "prospea_admin")
+            "prospea_campaigns", "prospea_sender", "prospea_admin", "prospea_retention")
 
 # What each account may SELECT, per table or view: the columns of
 # sql/grants.sql, written out again on purpose. A grant added there without
@@ -33,7 +33,8 @@ READABLE = {
         "session": SESSION_READ,
         "user_account": {"id", "email", "email_key", "first_name", "last_name",
                          "role", "status", "password_hash", "email_verified_at",
-                         "totp_secret_ct", "totp_enabled_at", "totp_last_step"},
+                         "totp_secret_ct", "totp_enabled_at", "totp_last_step",
+                         "restricted_at"},
         "auth_token": {"id", "user_id", "kind", "token_hash", "expires_at", "used_at"},
         "policy_version": {"id", "version", "effective_at", "text_url"},
         # whether the account accepted the policy in force (login, session)
@@ -48,7 +49,7 @@ READABLE = {
     "prospea_gdpr": {
         "session": SESSION_READ,
         "user_account": {"id", "email", "first_name", "last_name", "role", "status",
-                         "email_verified_at", "totp_enabled_at"},
+                         "email_verified_at", "totp_enabled_at", "restricted_at"},
         "policy_version": {"id", "version", "effective_at", "text_url", "summary"},
     },
     "prospea_mailer": {
@@ -62,13 +63,15 @@ READABLE = {
         "my_prospect": {"id", "website", "emails", "email", "name", "city", "category",
                         "postal_code"},
         "my_suppression": {"id", "value_hash"},
+        # jobs of closed or restricted accounts wait
+        "user_account": {"id", "status", "restricted_at"},
     },
     # Through the views, but for five columns of message: an unsubscribe
     # link names a message and comes without a session (camp_unsub.c).
     "prospea_campaigns": {
         "session": SESSION_READ,
         "user_account": {"id", "email", "first_name", "last_name", "role", "status",
-                         "email_verified_at", "totp_enabled_at"},
+                         "email_verified_at", "totp_enabled_at", "restricted_at"},
         "my_account": {"id", "first_name", "last_name", "default_region"},
         "my_prospect": "*",
         "my_prospect_tag": {"prospect_id", "tag"},
@@ -90,7 +93,7 @@ READABLE = {
         "enrollment": {"id", "user_id", "campaign_id", "status", "due_at", "lease_until",
                        "attempts"},
         "campaign": {"id", "status"},
-        "user_account": {"id", "status"},
+        "user_account": {"id", "status", "restricted_at"},
         "message": {"id", "user_id", "enrollment_id", "sending_account_id", "status",
                     "sent_at"},
         "sending_account": {"id", "user_id", "channel", "imap_host", "imap_polled_at",
@@ -139,6 +142,25 @@ READABLE = {
         "privacy_request": "*",
         "policy_version": "*",
         "admin_audit": "*",
+    },
+    # The retention policy (workers/retention.c): across users, the
+    # columns its rules compare, and the erased account's e-mail (hashed).
+    "prospea_retention": {
+        "security_event": {"id", "created_at"},
+        "admin_audit": {"id", "created_at"},
+        "user_account": {"id", "email", "first_name", "status", "erasure_due_at",
+                         "restricted_at"},
+        "transactional_email": {"id", "user_id", "to_addr", "status", "created_at"},
+        "invoice": {"id", "retain_until"},
+        "session": {"id", "expires_at", "revoked_at", "last_seen_at"},
+        "auth_token": {"id", "expires_at", "used_at"},
+        "auth_throttle": {"k", "window_start", "blocked_until"},
+        "prospect": {"id", "user_id", "created_at", "last_prospect_contact_at",
+                     "retention_warned_at"},
+        "campaign": {"id", "user_id"},
+        "template": {"id", "user_id"},
+        "call_script": {"id", "user_id"},
+        "sending_account": {"id", "user_id"},
     },
 }
 # The tenant tables behind the views, and the views themselves.
@@ -399,7 +421,21 @@ class Grants(unittest.TestCase):
                                  (account, table))
 
     def test_audit_tables_are_insert_only(self):
+        """No handler or worker may change or delete a security event or
+        the mail evidence; the retention worker only deletes (the purge
+        after 12 months and 3 years), never updates an event."""
         for account in ACCOUNTS:
+            if account == "prospea_retention":
+                for q in ("UPDATE security_event SET kind = 'x' WHERE id = 0",
+                          "UPDATE admin_audit SET reason = 'x' WHERE id = 0",
+                          "DELETE FROM policy_acceptance WHERE id = 0"):
+                    self.assertIn(self.denied(account, q),
+                                  (ER_TABLEACCESS_DENIED, ER_COLUMNACCESS_DENIED),
+                                  (account, q))
+                for q in ("DELETE FROM security_event WHERE id = 0",
+                          "DELETE FROM admin_audit WHERE id = 0"):
+                    self.assertEqual(self.denied(account, q), 0, (account, q))
+                continue
             for q in ("UPDATE security_event SET kind = 'x' WHERE id = 0",
                       "DELETE FROM security_event WHERE id = 0",
                       "DELETE FROM transactional_email WHERE id = 0",

@@ -608,8 +608,8 @@ class Race(Base):
     server's refusals: 5.1.1 bounces and suppresses, another 5xx fails, a
     4xx is tried again later on the same row. The gap between two
     messages of an account lines them up; a new account ramps up; an
-    account not paid up is held until it is; a closed user account sends
-    nothing."""
+    account not paid up is held until it is; a restricted one until lifted;
+    a closed user account sends nothing."""
 
     def test_two_senders_share_the_queue(self):
         day = next_monday() + datetime.timedelta(days=23)     # a Wednesday
@@ -753,6 +753,25 @@ class Race(Base):
         t.sql("UPDATE subscription SET status = 'active' WHERE user_id = %s", (f.uid,))
         set_clock(morning + datetime.timedelta(hours=2))     # past the hold
         wait_for("the held step sent", lambda: len(f.messages(held)) == 1)
+
+        # Restricted (GDPR art. 18, restricted_at): its steps are not
+        # claimed, nothing is sent until it is lifted; then they go, each
+        # an anonymous analytics event (email_sent).
+        frozen = f.campaign([("email", f.template("email", "Bonjour", subject="Bonjour"))],
+                            status="paused")
+        f.enroll(frozen, good[12:14])
+        t.sql("UPDATE user_account SET restricted_at = NOW(3) WHERE id = %s", (f.uid,))
+        t.sql("UPDATE campaign SET status = 'running' WHERE id = %s", (frozen,))
+        time.sleep(1.5)
+        self.assertEqual(f.messages(frozen), ())
+        self.assertEqual(t.sql("SELECT COUNT(*) FROM enrollment WHERE campaign_id = %s "
+                               "AND attempts = 0 AND lease_until IS NULL", (frozen,))[0][0], 2)
+        sent_events = lambda: t.sql("SELECT COUNT(*) FROM analytics_event "
+                                    "WHERE name = 'email_sent'")[0][0]
+        events_before = sent_events()
+        t.sql("UPDATE user_account SET restricted_at = NULL WHERE id = %s", (f.uid,))
+        wait_for("the steps after lifting", lambda: len(f.messages(frozen)) == 2)
+        self.assertGreaterEqual(sent_events(), events_before + 2)
 
         # A closed account sends nothing: its enrollments are not claimed.
         shut = f.campaign([("email", f.template("email", "Bonjour", subject="Bonjour"))],
