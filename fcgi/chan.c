@@ -191,8 +191,17 @@ chan_curl_fail(CURL *h, CURLcode rc, const char *ebuf,
 
 	curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connected);
 	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
+		if (t->refused != NULL) {
+			snprintf(err, errlen, "not connected: the server resolves "
+			    "to a %s address; internal ranges (loopback, private, "
+			    "link-local...) are never reached: a mail server must "
+			    "be reachable on the internet", t->refused);
+			return CHAN_POLICY;
+		}
+		r = CHAN_CONNECT;
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
 		r = CHAN_CONNECT;
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
@@ -249,22 +258,24 @@ chan_curl_fail(CURL *h, CURLcode rc, const char *ebuf,
 static curl_socket_t
 chan_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
 {
+	struct chan_trace	*t = arg;
 	enum netaddr_class	 cls;
 
-	(void)arg;
 	(void)purpose;
 	if ((cls = netaddr_classify(&addr->addr, addr->addrlen)) !=
 	    NETADDR_PUBLIC) {
 		log_info("refused to connect to a %s address",
 		    netaddr_class_names[cls]);
+		if (t != NULL)
+			t->refused = netaddr_class_names[cls];
 		return CURL_SOCKET_BAD;
 	}
 	return socket(addr->family, addr->socktype, addr->protocol);
 }
 
 void
-chan_public_only(CURL *h)
+chan_public_only(CURL *h, struct chan_trace *t)
 {
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, chan_socket);
-	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, NULL);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, t);
 }

@@ -80,6 +80,8 @@ struct chan_trace {
 	char		 mark[512];
 	const char	*mark_prefix;	/* NULL: none */
 	int		 lines;		/* lines received */
+	const char	*refused;	/* chan_public_only() refused an address of
+					   this class (netaddr_class_names), or NULL */
 };
 
 /*
@@ -88,9 +90,10 @@ struct chan_trace {
  * on the address libcurl is about to connect to, after DNS: the SSRF
  * defence for servers a user names (their SMTP and IMAP hosts), which
  * would otherwise let anyone probe the platform's internal network. A
- * refused connection fails as CURLE_COULDNT_CONNECT.
+ * refused connection fails as CURLE_COULDNT_CONNECT, and t (may be NULL)
+ * records why (t->refused), so chan_curl_fail() says so (CHAN_POLICY).
  */
-void		 chan_public_only(CURL *h);
+void		 chan_public_only(CURL *h, struct chan_trace *t);
 
 /*
  * Sets what every channel client asks of libcurl on h: the protocols

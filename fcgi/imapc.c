@@ -172,7 +172,7 @@ imapc_open(struct imapc *c, const struct imapc_server *s)
 	chan_curl_setup(c->h, "imap,imaps", s->security, s->cafile, s->timeout,
 	    s->user, s->password, &c->trace);
 	if (s->public_only)
-		chan_public_only(c->h);
+		chan_public_only(c->h, &c->trace);
 	curl_easy_setopt(c->h, CURLOPT_ERRORBUFFER, c->ebuf);
 	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, chan_buf_write);
 	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &c->buf);

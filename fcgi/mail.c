@@ -821,7 +821,7 @@ mail_deliver(struct mail_conn *c, const char *from_addr, const char *to_addr,
 	snprintf(env, sizeof(env), "<%s>", from_addr);
 	curl_easy_setopt(h, CURLOPT_URL, s->url);
 	if (s->public_only)
-		chan_public_only(h);
+		chan_public_only(h, NULL);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(h, CURLOPT_PROXY, "");	/* as chan_curl_setup() */
 	curl_easy_setopt(h, CURLOPT_USE_SSL, s->security == SMTP_NONE ?

@@ -40,7 +40,7 @@ smtp_test_login(const struct mail_server *s, char *answer, size_t answerlen)
 	    s->user, s->password, &t);
 	curl_easy_setopt(h, CURLOPT_URL, s->url);
 	if (s->public_only)
-		chan_public_only(h);
+		chan_public_only(h, &t);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "NOOP");
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, s->timeout * 2);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, chan_buf_write);

@@ -579,7 +579,11 @@ tmpl_put_text(struct tmpl_w *w, const char *s, size_t n, enum tmpl_mode mode)
 	}
 }
 
-/* A value: invalid UTF-8 as U+FFFD, then escaped as mode says. */
+/*
+ * A value: invalid UTF-8 as U+FFFD, control characters other than tab and
+ * line ends dropped (a header's become spaces, line ends included), then
+ * escaped as mode says.
+ */
 static void
 tmpl_put_value(struct tmpl_w *w, const char *s, enum tmpl_mode mode)
 {
@@ -593,6 +597,9 @@ tmpl_put_value(struct tmpl_w *w, const char *s, enum tmpl_mode mode)
 			tmpl_put(w, "\xef\xbf\xbd", 3);
 		else if (mode == TMPL_HEADER && tmpl_control(u[i]))
 			tmpl_put(w, " ", 1);
+		else if (tmpl_control(u[i]) && u[i] != '\t' && u[i] != '\n' &&
+		    u[i] != '\r')
+			;	/* other controls (imported junk) mean nothing in a body */
 		else if (mode == TMPL_HTML && cp == '&')
 			tmpl_put(w, "&amp;", 5);
 		else if (mode == TMPL_HTML && cp == '<')

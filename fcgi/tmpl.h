@@ -134,7 +134,11 @@ struct tmpl_values {
 	const json_t	*custom;
 };
 
-/* How values and literal text are written out. */
+/*
+ * How values and literal text are written out. In text and HTML modes, C0
+ * controls of values other than TAB, CR and LF, and DEL, are dropped
+ * (imported junk: they mean nothing in a message).
+ */
 enum tmpl_mode {
 	TMPL_TEXT,	/* as they are: plain text bodies, SMS, call scripts */
 	TMPL_HTML,	/* values HTML-escaped (& < > " '); literal text, fallbacks

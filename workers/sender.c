@@ -2505,7 +2505,7 @@ sender_batch(struct sender *s, struct claims *b)
 	sender_conns_close(s);
 	if (b->n > 0)
 		log_info("batch: %zu claimed in %.1f ms, %ld sent, %ld not sent, "
-		    "%ld postponed, %ld stopped (%ld missing_contact)", b->n, ms,
+		    "%ld postponed, %ld stopped (%ld missing_data)", b->n, ms,
 		    s->sent, s->failed, s->postponed, s->stopped, s->missing);
 	return (int)b->n;
 }

@@ -262,6 +262,23 @@ camp_error(json_t *errors, const char *field, const char *code,
 /* -- a campaign as the API shows it ------------------------------------------- */
 
 /* The current row of CAMP_COLS_SQL, without steps and counts. */
+void
+camp_page(struct req *r, long *limit, uint64_t *cursor, json_t *errors)
+{
+	const char	*l = req_query(r, "limit");
+	long		 n;
+	char		*end;
+
+	if (req_page(r, limit, cursor) == 0)
+		return;
+	n = l != NULL ? strtol(l, &end, 10) : 50;
+	if (l != NULL && (*l < '1' || *l > '9' || *end != '\0' || n > 200))
+		camp_error(errors, "limit", "bad_page", "limit must be 1 to 200");
+	else
+		camp_error(errors, "cursor", "bad_page",
+		    "cursor must be a value from next_cursor");
+}
+
 /* The days of a SET value or of one day name as struct window's bits. */
 static unsigned int
 camp_mask(const char *set)
@@ -432,9 +449,7 @@ camp_query_or_reply(struct req *r, const char *const *known,
 	}
 	for (k = 0; known[k] != NULL; k++)
 		camp_query_enum(r, known[k], lists[k], &vals[k], errors);
-	if (req_page(r, limit, cursor) == -1)
-		camp_error(errors, "limit", "bad_page",
-		    "limit must be 1 to 200 and cursor a value from next_cursor");
+	camp_page(r, limit, cursor, errors);
 	if (json_array_size(errors) > 0) {
 		resp_invalid(r, "Some query parameters are unknown or invalid.",
 		    errors);

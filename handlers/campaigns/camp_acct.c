@@ -59,6 +59,12 @@ static const char *const camp_acct_sql[CA__MAX] = {
 	    " imap_password_ct = ?, sms_api_key_ct = ? WHERE id = ?",
 	T(CA_TESTED) = "UPDATE my_sending_account SET tested_at = NOW(3),"
 	    " test_ok = ?, test_result = ? WHERE id = ?",
+	/*
+	 * One test at a time per user (camp_acct_test): a test holds its
+	 * handler child for as long as the servers take to answer.
+	 */
+	T(CA_TEST_LOCK) = "SELECT GET_LOCK(CONCAT('prospea:account-test:', ?), 0)",
+	T(CA_TEST_UNLOCK) = "SELECT RELEASE_LOCK(CONCAT('prospea:account-test:', ?))",
 	/* A test of other servers or credentials says nothing of these. */
 	T(CA_UNTEST) = "UPDATE my_sending_account SET tested_at = NULL,"
 	    " test_ok = NULL, test_result = NULL WHERE id = ?",
@@ -122,14 +128,14 @@ camp_field_host(const struct field *f, json_t *v, const char **code,
 
 	if (s != NULL && *s != '\0' && strlen(s) <= 253) {
 		for (p = s; *p != '\0'; p++)
-			if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.' &&
-			    *p != ':')
+			if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
 				break;
 		if (*p == '\0')
 			return 0;
 	}
 	*code = "host";
-	*msg = "A server's host name, such as smtp.example.fr (no scheme, no port).";
+	*msg = "A server's host name, such as smtp.example.fr, or an IPv4 "
+	    "address (no scheme, no port; an IPv6 server by its name).";
 	return -1;
 }
 
@@ -623,6 +629,8 @@ camp_acct_summary(json_t *o)
 	return out;
 }
 
+#define CAMP_TEST_MIN	2	/* seconds the IMAP login gets at least */
+
 /* One login's result as {ok, code, answer}. */
 static json_t *
 camp_acct_login_json(enum chan_rc rc, const char *answer)
@@ -631,20 +639,49 @@ camp_acct_login_json(enum chan_rc rc, const char *answer)
 	    "code", chan_rc_name(rc), "answer", answer);
 }
 
+static int	camp_acct_test_run(struct req *, uint64_t);
+
 int
 camp_acct_test(struct req *r)
 {
 	uint64_t		 id = req_param_id(r, 0);
+	int			 ok, st;
+
+	if (id == 0)
+		return resp_db(r, DB_NONE);
+	if ((st = db_one(r->db, CA_TEST_LOCK, DB_ARGS(DB_INT(r->sess->user_id)))) !=
+	    DB_OK)
+		return resp_db(r, st == DB_NONE ? DB_ERR : st);
+	ok = db_int(r->db, 0) == 1;
+	db_done(r->db);
+	if (!ok)
+		return resp_retry(r, 429, CAMP_TEST_MIN, "test_running",
+		    "A test of one of your sending accounts is still running: "
+		    "wait for its answer, then try again.");
+	st = camp_acct_test_run(r, id);
+	if ((ok = db_one(r->db, CA_TEST_UNLOCK,
+	    DB_ARGS(DB_INT(r->sess->user_id)))) == DB_OK)
+		db_done(r->db);
+	return st;
+}
+
+/*
+ * POST /sending-accounts/{id}/test under the user's test lock: real
+ * logins with the stored credentials, answered and kept as last_test.
+ */
+static int
+camp_acct_test_run(struct req *r, uint64_t id)
+{
 	const struct conf	*c = r->conf;
 	char			*pw[3] = { NULL, NULL, NULL }, answer[600], url[300];
 	char			*summary;
 	json_t			*acct, *o;
 	enum chan_rc		 rc, irc = CHAN_OK;
 	size_t			 i;
+	time_t			 start;
+	long			 left = 0;
 	int			 ok, st;
 
-	if (id == 0)
-		return resp_db(r, DB_NONE);
 	if ((st = db_one(r->db, CA_GET, DB_ARGS(DB_INT(id)))) != DB_OK)
 		return resp_db(r, st);
 	acct = camp_acct_json(r->db);
@@ -674,8 +711,11 @@ camp_acct_test(struct req *r)
 		s.cafile = c->outreach_cafile;
 		s.timeout = c->outreach_timeout;
 		s.public_only = !c->outreach_allow_private;
+		start = time(NULL);
 		rc = smtp_test_login(&s, answer, sizeof(answer));
 		json_object_set_new(o, "smtp", camp_acct_login_json(rc, answer));
+		/* Both logins share one budget: a silent server costs it once. */
+		left = c->outreach_timeout - (long)(time(NULL) - start);
 		if (json_is_string(json_object_get(acct, "imap_host"))) {
 			struct imapc_server	 is;
 
@@ -693,7 +733,7 @@ camp_acct_test(struct req *r)
 			    "imap_username"));
 			is.password = pw[1];
 			is.cafile = c->outreach_cafile;
-			is.timeout = c->outreach_timeout;
+			is.timeout = left < CAMP_TEST_MIN ? CAMP_TEST_MIN : left;
 			is.public_only = !c->outreach_allow_private;
 			irc = imapc_test_login(&is, answer, sizeof(answer));
 			json_object_set_new(o, "imap", camp_acct_login_json(irc,

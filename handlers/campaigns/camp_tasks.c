@@ -244,11 +244,11 @@ camp_task_list(struct req *r)
 		continue;
 	for (j = 0; statuses[j] != NULL && strcmp(status, statuses[j]) != 0; j++)
 		continue;
-	if (dues[i] == NULL || statuses[j] == NULL || req_page(r, &limit,
-	    &cursor) == -1)
-		camp_error(errors, dues[i] == NULL ? "due" : statuses[j] == NULL ?
-		    "status" : "limit", "enum",
-		    "due: today, overdue or all; status: open or done; limit: 1 to 200");
+	if (dues[i] == NULL)
+		camp_error(errors, "due", "enum", "due: today, overdue or all");
+	if (statuses[j] == NULL)
+		camp_error(errors, "status", "enum", "status: open or done");
+	camp_page(r, &limit, &cursor, errors);
 	if (json_array_size(errors) > 0)
 		return resp_invalid(r, "Some query parameters are unknown or invalid.",
 		    errors);

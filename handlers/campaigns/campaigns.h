@@ -107,6 +107,8 @@ enum camp_acct_stmt {
 	CA_SEAL,
 	CA_TESTED,
 	CA_UNTEST,
+	CA_TEST_LOCK,
+	CA_TEST_UNLOCK,
 	CA_DELETE,
 	CA_IN_USE,
 	CA_TENANT_LOCK,		/* the account row: one writer of a tenant at a time */
@@ -186,6 +188,13 @@ extern const struct field camp_enroll_fields[CE__MAX];
  */
 void	camp_error(json_t *errors, const char *field, const char *code,
 	    const char *msg);
+
+/*
+ * The page parameters (req_page(): limit 1..200, default 50; cursor from
+ * next_cursor) into *limit and *cursor; a bad one is named in errors
+ * ("limit" or "cursor", code bad_page).
+ */
+void	camp_page(struct req *r, long *limit, uint64_t *cursor, json_t *errors);
 
 /* -- camp_tasks.c: call tasks ----------------------------------------------- */
 

@@ -311,6 +311,16 @@ MAILBOX_USER = "demo@prospea.test"
 MAILBOX_PASSWORD = "demo-mailbox-2026"
 
 
+def conf_value(key):
+    """The value of key in the stack's conf file (key = value lines), or None."""
+    with open(CONF, encoding="utf-8") as f:
+        for line in f:
+            k, sep, v = line.partition("=")
+            if sep and k.strip() == key:
+                return v.strip()
+    return None
+
+
 def stack_ports():
     """The ports of the test stack, as ./dev recorded them in var/dev.env:
     {"PORT": 18080, "SUBMIT_PORT": 12587, "IMAP_PORT": 12143, ...}."""

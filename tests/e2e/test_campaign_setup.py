@@ -6,6 +6,9 @@ for real to the stack's own SMTP and IMAP servers (README.md "Mail and SMS
 for campaigns")."""
 
 import os
+import socket
+import threading
+import time
 import unittest
 
 import prospea_test as t
@@ -212,6 +215,10 @@ class SendingAccounts(Base):
         del body["smtp_password"]
         self.assertEqual(self.c.call("POST", SA, body).status, 422)
         self.assertEqual(self.c.call("POST", SA, email_account(smtp_host="smtp://x")).status, 400)
+        # An IPv6 literal could never make a URL as given: its name instead.
+        for host in ("::1", "2a00:1450:400c:c07::6c", "[::1]", "smtp.exemple.fr:587"):
+            r = self.c.call("POST", SA, email_account(smtp_host=host))
+            self.assertEqual((r.status, r.json["errors"][0]["field"]), (400, "smtp_host"), host)
         r = self.c.call("POST", SA, {"channel": "sms", "name": "SMS", "sms_provider": "twilio",
                                      "sms_api_key": "twilio-test-token", "sms_sender": "+33600000000"})
         self.assertEqual(r.status, 422, r)     # Twilio needs the account SID
@@ -222,6 +229,58 @@ class SendingAccounts(Base):
         self.assertNotIn("smtp_host", r.json)
         self.assertEqual(self.c.call("PATCH", SA + "/" + r.json["id"],
                                      {"channel": "email"}).status, 422)
+
+    def test_one_test_at_a_time(self):
+        """A test holds its handler child while servers answer: one at a time
+        per user (429 test_running), and SMTP and IMAP share one budget, so a
+        server that never greets costs outreach_timeout once, not twice."""
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(16)
+        port = lsock.getsockname()[1]
+        held = []
+        stop = threading.Event()
+
+        def hold():
+            lsock.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    held.append(lsock.accept()[0])
+                except socket.timeout:
+                    pass
+        th = threading.Thread(target=hold)
+        th.start()
+        try:
+            a = self.c.call("POST", SA, email_account(smtp_port=port, imap_port=port,
+                                                      imap_security="starttls"))
+            self.assertEqual(a.status, 201, a)
+            path = SA + "/" + a.json["id"] + "/test"
+            out = {}
+
+            def first():
+                start = time.monotonic()
+                out["r"] = self.c.call("POST", path)
+                out["took"] = time.monotonic() - start
+            t1 = threading.Thread(target=first)
+            t1.start()
+            time.sleep(1)
+            r = self.c.call("POST", path)
+            self.assertEqual(r.status, 429, r)
+            self.assertEqual(r.json["code"], "test_running")
+            self.assertIsNotNone(r.header("Retry-After"))
+            t1.join()
+            self.assertEqual(out["r"].status, 200, out["r"])
+            self.assertFalse(out["r"].json["ok"])
+            timeout = int(t.conf_value("outreach_timeout"))
+            self.assertLess(out["took"], 2 * timeout, out)
+            # Once answered, the next test may run.
+            self.assertNotEqual(self.c.call("POST", path).status, 429)
+        finally:
+            stop.set()
+            th.join()
+            for c in held:
+                c.close()
+            lsock.close()
 
     def test_real_login(self):
         a = self.c.call("POST", SA, email_account()).json

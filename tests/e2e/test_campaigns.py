@@ -844,8 +844,15 @@ class Tasks(Base):
         self.assertEqual([int(i["id"]) for i in r.json["items"]], [k_old, k_today])
         r = u.c.call("GET", "/api/v1/tasks?limit=2&cursor=" + r.json["next_cursor"])
         self.assertEqual([int(i["id"]) for i in r.json["items"]], [k_later])
-        for bad in ("?due=tomorrow", "?status=canceled", "?nope=1", "?limit=0"):
-            self.assertEqual(u.c.call("GET", "/api/v1/tasks" + bad).status, 400, bad)
+        for bad, field in (("?due=tomorrow", "due"), ("?status=canceled", "status"),
+                           ("?nope=1", "nope"), ("?limit=0", "limit"), ("?limit=201", "limit"),
+                           ("?cursor=abc", "cursor"), ("?limit=5&cursor=0", "cursor")):
+            for path in ("/api/v1/tasks", "/api/v1/campaigns"):
+                if path.endswith("campaigns") and field in ("due", "status"):
+                    continue
+                r = u.c.call("GET", path + bad)
+                self.assertEqual(r.status, 400, (path, bad))
+                self.assertEqual([e["field"] for e in r.json["errors"]], [field], (path, bad))
         # A paused campaign's calls wait; done calls are listed by status.
         self.outcome(u, k_today, {"outcome": "answered", "note": "Rappeler en mai"})
         done = u.c.call("GET", "/api/v1/tasks?status=done").json["items"]

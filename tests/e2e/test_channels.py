@@ -350,7 +350,9 @@ class Smtp(unittest.TestCase):
                               ("imap-login", "imaps://127.0.0.1:%d" % t.stack_ports()["IMAPS_PORT"],
                                "tls")):
             r, _ = probe(cmd, url, sec, t.MAILBOX_USER, CA, 5, public_only=True)
-            self.assertEqual(r["rc"], "connect", r)
+            # Said as a refusal, not as a server that is down.
+            self.assertEqual(r["rc"], "policy", r)
+            self.assertIn("loopback address", r["answer"])
             r, _ = probe(cmd, url, sec, t.MAILBOX_USER, CA, 5)
             self.assertEqual(r["rc"], "ok", r)
         r, _ = probe("smtp-send", self.smtps, "tls", t.MAILBOX_USER, CA, t.MAILBOX_USER,
