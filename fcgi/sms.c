@@ -57,6 +57,14 @@ struct sms_conn {
 	CURL			*h;
 };
 
+int
+sms_reachable(const char *e164)
+{
+	return e164 != NULL && strlen(e164) == 12 &&
+	    (strncmp(e164, "+336", 4) == 0 || strncmp(e164, "+337", 4) == 0) &&
+	    strspn(e164 + 1, "0123456789") == 11;
+}
+
 struct sms_conn *
 sms_conn_new(const struct sms_account *a)
 {

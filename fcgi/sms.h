@@ -82,6 +82,14 @@ struct sms_result {
 	char		 message[256];	/* the provider's message, or libcurl's error */
 };
 
+/*
+ * 1 if e164 ("+33612345678") can receive Prospea's SMS: a French mobile
+ * number, +336 or +337 and 8 more digits (ARCEP numbering plan; the
+ * prospecting rules of the CNIL are French). 0 for NULL, landlines,
+ * other countries.
+ */
+int		 sms_reachable(const char *e164);
+
 /* A client for one account (nothing is opened yet). Owned; a borrows. */
 struct sms_conn	*sms_conn_new(const struct sms_account *a);
 

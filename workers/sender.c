@@ -777,18 +777,6 @@ sender_suppressed(struct db *db, const char *email_key, const char *phone,
 	return DB_OK;
 }
 
-/*
- * A French mobile number, the only numbers SMS go to: E.164 +336 or
- * +337 and 8 more digits (ARCEP numbering plan: 06 and 07 are mobile).
- */
-static int
-sender_mobile(const char *e164)
-{
-	return e164 != NULL && strlen(e164) == 12 &&
-	    (strncmp(e164, "+336", 4) == 0 || strncmp(e164, "+337", 4) == 0) &&
-	    strspn(e164 + 1, "0123456789") == 11;
-}
-
 /* Renders text (NULL: NULL) for v in mode; TMPL_* result, *out owned. */
 static enum tmpl_rc
 sender_render(const char *text, const struct tmpl_values *v,
@@ -1370,7 +1358,7 @@ sender_message(struct step *st, const char *template_id, long long daily,
 		rc = sender_stop(s, st->cl->id, "suppressed", NULL, st->nowts);
 		goto out;
 	}
-	if (st->to == NULL || (st->sms && !sender_mobile(st->to))) {
+	if (st->to == NULL || (st->sms && !sms_reachable(st->to))) {
 		st->stopped = st->missing = 1;
 		rc = sender_stop(s, st->cl->id, "missing_data", st->sms ?
 		    "no mobile phone number (SMS go to French mobiles, +336 or "

@@ -29,6 +29,7 @@
 #include "rest.h"
 #include "req.h"
 #include "resp.h"
+#include "sms.h"
 #include "supp.h"
 
 #define ISO(c)	"DATE_FORMAT(" c ", '%Y-%m-%dT%H:%i:%sZ')"
@@ -1419,7 +1420,7 @@ camp_filter_or_reply(struct req *r, json_t *in, struct prospect_filter *f)
  * prospects group computes them) for the lookup that follows.
  */
 static void
-camp_cand_row(struct req *r, struct camp_cand *c, int first)
+camp_cand_row(struct req *r, struct camp_cand *c, unsigned int needs)
 {
 	const char	*key = db_str(r->db, 3), *e164 = db_str(r->db, 5),
 			*host = db_str(r->db, 6);
@@ -1436,9 +1437,9 @@ camp_cand_row(struct req *r, struct camp_cand *c, int first)
 		c->skip = SKIP_DNC;
 	if (c->skip != SKIP_NONE)
 		return;
-	c->missing = (first == STEP_EMAIL && key == NULL) ||
-	    (first == STEP_SMS && e164 == NULL) ||
-	    (first == STEP_CALL && e164 == NULL && db_null(r->db, 4));
+	c->missing = ((needs & (1u << STEP_EMAIL)) && key == NULL) ||
+	    ((needs & (1u << STEP_SMS)) && !sms_reachable(e164)) ||
+	    ((needs & (1u << STEP_CALL)) && e164 == NULL && db_null(r->db, 4));
 	c->hashes = arena_alloc(r->arena, CAMP_HASHES * SUPP_HASH_LEN);
 	if (key != NULL) {
 		supp_hash(c->hashes[c->nhashes++], SUPP_EMAIL, key);
@@ -1549,7 +1550,7 @@ camp_enroll_insert(struct camp_enroll_tx *tx, struct camp_cand *cands,
 
 /* The prospects of the request, as candidates: DB_OK or an error code. */
 static int
-camp_enroll_candidates(struct camp_enroll_tx *tx, int first)
+camp_enroll_candidates(struct camp_enroll_tx *tx, unsigned int needs)
 {
 	struct req	*r = tx->r;
 	struct db_arg	 a[PROSPECT_FILTER_NARGS + 2];
@@ -1577,7 +1578,7 @@ camp_enroll_candidates(struct camp_enroll_tx *tx, int first)
 	tx->cands = arena_alloc(r->arena, cap * sizeof(*tx->cands));
 	tx->ncands = 0;
 	while ((rc = db_next(r->db)) == DB_OK && tx->ncands < cap)
-		camp_cand_row(r, &tx->cands[tx->ncands++], first);
+		camp_cand_row(r, &tx->cands[tx->ncands++], needs);
 	if (rc != DB_OK && rc != DB_NONE)
 		return rc;
 	tx->too_many = tx->ncands > CAMP_ENROLL_MAX;
@@ -1590,7 +1591,8 @@ camp_enroll_run(struct db *db, void *arg)
 	struct camp_enroll_tx	*tx = arg;
 	struct camp_def		*d;
 	size_t			 i, k;
-	int			 rc, first = STEP__MAX;
+	unsigned int		 needs = 0;
+	int			 rc;
 
 	memset(tx->counts, 0, sizeof(tx->counts));
 	tx->conflict = NULL;
@@ -1609,11 +1611,14 @@ camp_enroll_run(struct db *db, void *arg)
 	}
 	if ((rc = camp_def_steps(tx->r, d)) != DB_OK)
 		return rc;
-	/* The first step that sends decides which address is needed. */
-	for (i = 0; i < d->nsteps && first == STEP__MAX; i++)
+	/*
+	 * Every step decides what is needed: a prospect who lacks what a
+	 * later step needs would stop there, half-way (missing_data).
+	 */
+	for (i = 0; i < d->nsteps; i++)
 		if (d->steps[i].kind != STEP_WAIT)
-			first = d->steps[i].kind;
-	if ((rc = camp_enroll_candidates(tx, first)) != DB_OK)
+			needs |= 1u << d->steps[i].kind;
+	if ((rc = camp_enroll_candidates(tx, needs)) != DB_OK)
 		return rc;
 	if (tx->too_many)
 		return DB_NONE;

@@ -480,8 +480,11 @@ class History(Base):
             {"kind": "email", "template_id": u.tpl2},
             {"kind": "call", "call_script_id": u.script}])
         path = C + "/" + camp["id"]
-        a, b = u.prospect(email="a@" + u.domain), u.prospect(email="b@" + u.domain)
-        self.c.call("POST", path + "/enroll", {"prospect_ids": [a, b]})
+        # (The call step needs a phone: every step's need counts at enrollment.)
+        a = u.prospect(email="a@" + u.domain, phone=phone())
+        b = u.prospect(email="b@" + u.domain, phone=phone())
+        self.assertEqual(self.c.call("POST", path + "/enroll",
+                                     {"prospect_ids": [a, b]}).json["enrolled"], 2)
         self.assertEqual(self.c.call("POST", path + "/start").status, 200)
         steps = [{k: v for k, v in s.items() if k not in ("id", "position")}
                  for s in camp["steps"]]
@@ -599,6 +602,23 @@ class Enroll(Base):
                         {"prospect_ids": [ok, no_mail, supp_domain]})
         self.assertEqual((r.json["enrolled"], r.json["missing_contact"], r.json["suppressed"]),
                          (2, 0, 1))
+        # SMS go to French mobiles only, as the sender sends them: a Belgian
+        # mobile or a French landline is missing what the SMS needs.
+        be = u.prospect(phone="+32 470 12 34 56")
+        fixe = u.prospect(phone="01 42 %02d %02d %02d" % (uuid.uuid4().int % 100,
+                                                          uuid.uuid4().int % 100,
+                                                          uuid.uuid4().int % 100))
+        r = self.c.call("POST", C + "/" + sms["id"] + "/enroll",
+                        {"prospect_ids": [be, fixe]})
+        self.assertEqual((r.json["enrolled"], r.json["missing_contact"]), (0, 2), r)
+        # Every step counts, not only the first: a call then an e-mail needs
+        # both a phone and an e-mail address.
+        later = u.campaign(steps=[{"kind": "call", "call_script_id": u.script},
+                                  {"kind": "wait", "days": 1},
+                                  {"kind": "email", "template_id": u.tpl}])
+        r = self.c.call("POST", C + "/" + later["id"] + "/enroll",
+                        {"prospect_ids": [ok, no_mail]})
+        self.assertEqual((r.json["enrolled"], r.json["missing_contact"]), (1, 1), r)
         # A suppressed phone stops an SMS campaign too.
         u.post("/api/v1/suppressions", {"kind": "phone", "value": no_phone})
         sms2 = u.campaign(steps=[{"kind": "call", "call_script_id": u.script}])
