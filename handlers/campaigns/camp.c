@@ -24,6 +24,7 @@
 #include "arena.h"
 #include "campaigns.h"
 #include "window.h"
+#include "log.h"
 #include "pnorm.h"
 #include "prospect.h"
 #include "rest.h"
@@ -111,6 +112,22 @@ static const char *const camp_sql[CC__MAX] = {
 	    " AND (lease_until IS NULL OR lease_until < NOW(3))"
 	    " AND position IN (SELECT position FROM my_campaign_step"
 	    " WHERE campaign_id = ? AND kind IN ('email', 'sms'))",
+	/*
+	 * The waits a new window, zone or wait length times otherwise: an
+	 * enrollment at a wait step started waiting when it got there
+	 * (updated_at, which nothing else moves while it waits), so its due
+	 * time is computed again from that instant, in 15-minute slices
+	 * (every zone's offset is a multiple of 15 minutes: one slice lies
+	 * in one local day).
+	 */
+	T(CC_WAITING) = "SELECT DISTINCT FLOOR(UNIX_TIMESTAMP(updated_at) / 900)"
+	    " FROM my_enrollment WHERE campaign_id = ? AND position = ?"
+	    " AND status = 'active' AND due_at > NOW(3)"
+	    " AND (lease_until IS NULL OR lease_until < NOW(3)) LIMIT 2001",
+	T(CC_REWAIT) = "UPDATE my_enrollment SET due_at = FROM_UNIXTIME(?)"
+	    " WHERE campaign_id = ? AND position = ? AND status = 'active'"
+	    " AND due_at > NOW(3) AND (lease_until IS NULL OR lease_until < NOW(3))"
+	    " AND updated_at >= FROM_UNIXTIME(?) AND updated_at < FROM_UNIXTIME(?)",
 	T(CC_TEMPLATE_CHANNEL) = "SELECT channel, subject IS NOT NULL"
 	    " FROM my_template WHERE id = ?",
 	T(CC_SCRIPT_ID) = "SELECT id FROM my_call_script WHERE id = ?",
@@ -1008,6 +1025,52 @@ camp_timing_changed(const struct camp_def *a, const struct camp_def *b)
 	    a->daily_limit != b->daily_limit;
 }
 
+#define CAMP_WAIT_SLICES	2000	/* 15-minute slices timed again, at most */
+
+/*
+ * Times again the waits of enrollments waiting at wait step p of d (its
+ * new window and length), from when each started waiting (CC_WAITING).
+ * DB_OK or an error code.
+ */
+static int
+camp_rewait(struct req *r, const struct camp_def *d, size_t p)
+{
+	struct window	 w;
+	long long	*slices;
+	size_t		 n = 0, i;
+	time_t		 from, due;
+	int		 rc;
+
+	if (window_parse(&w, d->tz, camp_days_set(r, d->days),
+	    arena_printf(r->arena, "%s:00", d->start),
+	    arena_printf(r->arena, "%s:00", d->end)) == -1)
+		return DB_ERR;
+	slices = arena_alloc(r->arena, (CAMP_WAIT_SLICES + 1) * sizeof(*slices));
+	if ((rc = db_query(r->db, CC_WAITING, DB_ARGS(DB_INT(d->id),
+	    DB_INT(p)))) != DB_OK)
+		return rc == DB_NONE ? DB_OK : rc;
+	while ((rc = db_next(r->db)) == DB_OK)
+		if (n <= CAMP_WAIT_SLICES)
+			slices[n++] = db_int(r->db, 0);
+	if (rc != DB_NONE)
+		return rc;
+	if (n > CAMP_WAIT_SLICES)
+		log_info("campaign %llu: waits started over more than %d slices "
+		    "are timed as they were", (unsigned long long)d->id,
+		    CAMP_WAIT_SLICES);
+	for (i = 0; i < n && i < CAMP_WAIT_SLICES; i++) {
+		from = (time_t)slices[i] * 900;
+		if ((due = window_after_days(&w, from, (int)d->steps[p].days)) ==
+		    (time_t)-1)
+			continue;	/* a window that never opens: nothing is due */
+		rc = db_exec(r->db, CC_REWAIT, DB_ARGS(DB_INT(due), DB_INT(d->id),
+		    DB_INT(p), DB_INT(from), DB_INT(from + 900)));
+		if (rc != DB_OK && rc != DB_NONE)
+			return rc;
+	}
+	return DB_OK;
+}
+
 /* The write of a campaign, in one transaction. */
 static int
 camp_write(struct db *db, void *arg)
@@ -1017,7 +1080,7 @@ camp_write(struct db *db, void *arg)
 	struct camp_def		*d = tx->d;
 	struct camp_step	 old[CAMP_STEPS_MAX];
 	struct camp_def		 was;
-	size_t			 nold = 0;
+	size_t			 nold = 0, i;
 	int			 rc;
 
 	json_decref(tx->errors);
@@ -1083,9 +1146,15 @@ camp_write(struct db *db, void *arg)
 		    DB_INT(d->id)))) != DB_OK && rc != DB_NONE)
 			return rc;
 	}
-	if (!tx->steps)
-		return DB_OK;
-	return camp_steps_replace(r, d, old, nold);
+	if (tx->steps && (rc = camp_steps_replace(r, d, old, nold)) != DB_OK)
+		return rc;
+	/* Waits a new window, zone or length times otherwise, for those waiting. */
+	for (i = 0; nold > 0 && i < d->nsteps; i++)
+		if (d->steps[i].kind == STEP_WAIT && (camp_timing_changed(&was,
+		    d) || i >= nold || !camp_step_same(&old[i], &d->steps[i])) &&
+		    (rc = camp_rewait(r, d, i)) != DB_OK)
+			return rc;
+	return DB_OK;
 }
 
 /* Runs the write of d and answers: 201/200, 404, 409 or 422. */

@@ -154,6 +154,8 @@ enum camp_stmt {
 	CC_REACHED,		/* how far any enrollment went: history */
 	CC_COMPLETE_PAST,	/* active enrollments past the last step */
 	CC_RESCHEDULE,		/* put-off message steps due now, to time again */
+	CC_WAITING,		/* when the enrollments at a wait began waiting */
+	CC_REWAIT,		/* their due time, timed again */
 	CC_TEMPLATE_CHANNEL,
 	CC_SCRIPT_ID,
 	CC_ACCOUNT_CHANNEL,

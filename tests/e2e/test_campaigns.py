@@ -464,6 +464,47 @@ class States(Base):
         self.assertEqual(t.sql("SELECT due_at > NOW(3) FROM enrollment WHERE campaign_id = %s",
                                (int(oc["id"]),))[0][0], 1)
 
+    def test_waits_timed_again(self):
+        """A prospect waiting at a wait step waits by the new rules when the
+        wait's length or the window changes: from when it started waiting."""
+        u = self.u
+        camp = u.campaign(steps=[{"kind": "email", "template_id": u.tpl},
+                                 {"kind": "wait", "days": 2},
+                                 {"kind": "email", "template_id": u.tpl2}])
+        path = C + "/" + camp["id"]
+        p = u.prospect(email="attente@" + u.domain)
+        self.c.call("POST", path + "/enroll", {"prospect_ids": [p]})
+        self.assertEqual(self.c.call("POST", path + "/start").status, 200)
+        paris = zoneinfo.ZoneInfo("Europe/Paris")
+        d = datetime.date.today() + datetime.timedelta(days=14)
+        monday = d - datetime.timedelta(days=d.weekday())
+
+        def at(days, h, m=0):
+            local = datetime.datetime.combine(monday + datetime.timedelta(days=days),
+                                              datetime.time(h, m), paris)
+            return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+        # It got to the wait on Monday 10:00: due Wednesday 09:00 (2 sending days).
+        t.sql("UPDATE enrollment SET position = 1, updated_at = %s, due_at = %s "
+              "WHERE campaign_id = %s", (at(0, 10), at(2, 9), int(camp["id"])))
+
+        def due():
+            return t.sql("SELECT due_at FROM enrollment WHERE campaign_id = %s",
+                         (int(camp["id"]),))[0][0].replace(microsecond=0)
+        steps = [{"kind": "email", "template_id": u.tpl}, {"kind": "wait", "days": 3},
+                 {"kind": "email", "template_id": u.tpl2}]
+        self.assertEqual(self.c.call("PATCH", path, {"steps": steps}).status, 200)
+        self.assertEqual(due(), at(3, 9))                   # Thursday 09:00
+        r = self.c.call("PATCH", path, {"window": {"start": "10:30", "end": "18:00"}})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(due(), at(3, 10, 30))              # Thursday 10:30
+        # Saturday and Sunday become sending days: Tuesday, Wednesday, Thursday.
+        r = self.c.call("PATCH", path, {"window": {"days": ["sat", "sun", "mon", "tue"]}})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(due(), at(6, 10, 30))              # Tue, Sat, Sun
+        self.assertEqual(t.sql("SELECT position, status FROM enrollment WHERE campaign_id = %s",
+                               (int(camp["id"]),))[0], (1, "active"))
+
     def test_sending_account_in_use(self):
         u = Tenant("camp-acct")
         camp = u.campaign()
