@@ -4,8 +4,9 @@
 # seeded straight into the database with 10 000 and 100 000 prospects
 # (about 1 in 10 with a note, 1 in 5 with a tag), each exported three times
 # through nginx. Reports the time and size of each export and the peak
-# resident memory (VmHWM) of every prospea-gdpr child before and after each
-# account, which stays flat if the export streams in constant memory.
+# resident memory (VmHWM) of every prospea-gdpr child of this stack, reset
+# before each account, which stays flat if the export streams in constant memory.
+# Needs root (or the stack's owner) to reset the children's peak (clear_refs).
 # Writes bench/results/gdpr-export-<date>.txt and stops the stack.
 # Usage: bench/gdpr_export.sh [small big]   (default 10000 100000)
 set -euo pipefail
@@ -16,14 +17,23 @@ OUT=$ROOT/bench/results/gdpr-export-$(date +%F).txt
 
 db() { mariadb --no-defaults -S "$PROSPEA_VAR/run/mysqld.sock" prospea -N -e "$1"; }
 
-# The peak RSS of each handler child, kB ("pid:kB ...").
+# This stack's prospea-gdpr children (of its multiwatch, run/gdpr.pid).
+gdpr_pids() { pgrep -P "$(cat "$PROSPEA_VAR/run/gdpr.pid")" || true; }
+
+# The peak RSS of each handler child since the last reset, kB ("pid:kB ...").
 gdpr_hwm() {
 	local pid out=""
-	for pid in $(pgrep -f 'sbin/prospea-gdpr|gdpr/prospea-gdpr' || true); do
-		[ -r /proc/$pid/status ] || continue
+	for pid in $(gdpr_pids); do
 		out="$out $pid:$(awk '/^VmHWM/ {print $2}' /proc/$pid/status)"
 	done
 	echo "${out# }"
+}
+
+# Resets the peak (proc(5), clear_refs "5"): start-up hashes a dummy
+# password (Argon2id, 64 MiB: passwd.h), which would hide the export's peak.
+gdpr_hwm_reset() {
+	local pid
+	for pid in $(gdpr_pids); do echo 5 >/proc/$pid/clear_refs; done
 }
 
 seed() {	# $1 email, $2 prospects
@@ -45,7 +55,8 @@ seed() {	# $1 email, $2 prospects
 run() {	# $1 label, $2 cookie
 	local i code secs size
 	echo "## $1"
-	echo "peak RSS before (pid:kB): $(gdpr_hwm)"
+	gdpr_hwm_reset
+	echo "peak RSS after reset (pid:kB): $(gdpr_hwm)"
 	for i in 1 2 3; do
 		read -r code secs size < <(curl -fsS -o /tmp/gdpr-export-bench.json \
 			-H "Cookie: $2" -w '%{http_code} %{time_total} %{size_download}\n' \
