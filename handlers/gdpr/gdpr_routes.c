@@ -177,8 +177,7 @@ static const char *const gdpr_sql[GS__MAX] = {
 	[GS_EMAIL_TAKEN] =
 	    "SELECT id FROM user_account WHERE email_key = ?",
 	[GS_MY_PASSWORD] =
-	    "SELECT password_hash, email, first_name FROM my_account "
-	    "WHERE status = 'active'",
+	    "SELECT password_hash FROM my_account WHERE status = 'active'",
 	[GS_TOKEN_INSERT] =
 	    "INSERT INTO auth_token (user_id, kind, token_hash, created_at, "
 	    "expires_at) VALUES (?, ?, ?, NOW(3), NOW(3) + INTERVAL ? SECOND)",
