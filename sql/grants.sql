@@ -53,16 +53,116 @@ GRANT SELECT (policy_version_id),
 -- limits are security events (fcgi/app.c).
 GRANT SELECT (restricted_at) ON user_account TO 'prospea_auth'@'localhost';
 GRANT EXECUTE ON PROCEDURE analytics_emit TO 'prospea_auth'@'localhost';
+-- issue 6 (gdpr): login tells a closed account's owner when it is erased.
+GRANT SELECT (erasure_due_at) ON user_account TO 'prospea_auth'@'localhost';
 
--- prospea_gdpr: for now the public privacy policy, and sessions.
+-- prospea_gdpr: the account and its GDPR & data space (handlers/gdpr):
+-- the profile and its privacy state through my_account; the e-mail change
+-- and the erasure's cancel, whose links come without a session, on a few
+-- columns of user_account for the user the token names; one-time links,
+-- security events, transactional mail and the re-check's throttle like
+-- auth; and, for the export, read-only columns of every per-user view
+-- (sealed secrets read only to say whether one is stored). The public
+-- policy and subprocessor list.
 CREATE USER IF NOT EXISTS 'prospea_gdpr'@'localhost' IDENTIFIED VIA unix_socket;
 REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_gdpr'@'localhost';
 GRANT SELECT (id, user_id, token_hash, totp_verified, last_seen_at, expires_at, revoked_at),
       UPDATE (last_seen_at)
       ON session TO 'prospea_gdpr'@'localhost';
-GRANT SELECT (id, email, first_name, last_name, role, status, email_verified_at, totp_enabled_at)
+GRANT SELECT (id, email, email_key, pending_email, first_name, last_name, role, status,
+              email_verified_at, totp_enabled_at, erasure_due_at),
+      UPDATE (email, email_key, pending_email, status, closed_at, erasure_requested_at,
+              erasure_due_at, updated_at)
       ON user_account TO 'prospea_gdpr'@'localhost';
 GRANT SELECT (id, version, effective_at, text_url, summary) ON policy_version TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, name, purpose, location, transfer_safeguard, position, added_at)
+      ON subprocessor TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, user_id, kind, token_hash, expires_at, used_at),
+      INSERT (user_id, kind, token_hash, created_at, expires_at),
+      UPDATE (used_at)
+      ON auth_token TO 'prospea_gdpr'@'localhost';
+GRANT INSERT (user_id, kind, ip, user_agent, created_at) ON security_event TO 'prospea_gdpr'@'localhost';
+GRANT INSERT (user_id, msg_key, kind, to_addr, subject, body_ct, status, next_attempt_at, created_at)
+      ON transactional_email TO 'prospea_gdpr'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON auth_throttle TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, email, pending_email, first_name, last_name, default_region, role, status,
+              email_verified_at, totp_enabled_at, professional_16plus_at, created_at,
+              updated_at, closed_at, restricted_at, objects_analytics_at,
+              objects_product_emails_at, erasure_requested_at, erasure_due_at, password_hash),
+      UPDATE (first_name, last_name, default_region, pending_email, status, closed_at,
+              restricted_at, objects_analytics_at, objects_product_emails_at,
+              erasure_requested_at, erasure_due_at, updated_at)
+      ON my_account TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, totp_verified, ip, user_agent, created_at, last_seen_at, expires_at, revoked_at),
+      UPDATE (revoked_at)
+      ON my_session TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, policy_version_id, accepted_at, ip) ON my_policy_acceptance TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, kind, ip, user_agent, created_at) ON my_security_event TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, kind, to_addr, subject, status, created_at, sent_at)
+      ON my_transactional_email TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, channel, name, from_name, from_email, reply_to, smtp_host, smtp_port,
+              smtp_security, smtp_username, smtp_password_ct, imap_host, imap_port,
+              imap_security, imap_username, imap_password_ct, imap_mailbox, sms_provider,
+              sms_account_sid, sms_api_key_ct, sms_sender, daily_limit, ramp_start, ramp_step,
+              first_sent_at, tested_at, test_result, created_at, updated_at)
+      ON my_sending_account TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, name, channel, subject, body, body_html, created_at, updated_at)
+      ON my_template TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, name, sections, created_at, updated_at) ON my_call_script TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, name, status, email_account_id, sms_account_id, timezone, window_days,
+              window_start, window_end, daily_limit, gap_seconds, stop_on_reply,
+              stop_company_on_reply, started_at, created_at, updated_at)
+      ON my_campaign TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (campaign_id, position, kind, template_id, call_script_id, wait_days)
+      ON my_campaign_step TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, campaign_id, prospect_id, status, stop_reason, position, due_at,
+              enrolled_at, updated_at, finished_at)
+      ON my_enrollment TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, campaign_id, enrollment_id, prospect_id, position, channel,
+              sending_account_id, status, to_addr, subject, body, message_id, provider_id,
+              first_contact, error, created_at, sent_at, replied_at, bounced_at)
+      ON my_message TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, campaign_id, prospect_id, position, attempt, call_script_id, status,
+              outcome, note, due_at, done_at, created_at)
+      ON my_task TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, name, category, address, postal_code, city, country, phone, phone_e164,
+              email, email_kind, emails, website, rating, review_count, place_id,
+              google_cid, latitude, longitude, status, custom_fields, quality_flags, source,
+              import_id, collected_at, last_contact_at, last_prospect_contact_at,
+              retention_warned_at, created_at, updated_at)
+      ON my_prospect TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (prospect_id, tag) ON my_prospect_tag TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, prospect_id, body, created_at, updated_at) ON my_prospect_note TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, kind, hint, reason, created_at) ON my_suppression TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, status, filename, options, encoding, bytes, result, error_code,
+              error_detail, created_at, started_at, finished_at)
+      ON my_import_job TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, prospect_id, status, result, error_code, created_at, finished_at)
+      ON my_enrich_job TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (user_id, plan_code, status, trial_ends_at, stripe_customer_id,
+              stripe_subscription_id, current_period_start, current_period_end,
+              cancel_at_period_end, canceled_at, created_at, updated_at)
+      ON my_subscription TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, stripe_invoice_id, number, status, currency, subtotal, tax, total,
+              amount_due, amount_paid, amount_remaining, hosted_invoice_url, invoice_pdf,
+              period_start, period_end, customer_name, customer_email, customer_address,
+              customer_tax_ids, stripe_created, paid_at, retain_until)
+      ON my_invoice TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, kind, message, status, created_at, due_at, closed_at, resolution),
+      INSERT (user_id, kind, message, status, created_at, due_at)
+      ON my_privacy_request TO 'prospea_gdpr'@'localhost';
+-- (an upsert needs UPDATE on every column it inserts; the view's check
+-- option keeps user_id the session's)
+GRANT SELECT (user_id, directives, trusted_contact_name, trusted_contact_email,
+              trusted_contact_phone, created_at, updated_at),
+      INSERT (user_id, directives, trusted_contact_name, trusted_contact_email,
+              trusted_contact_phone, created_at, updated_at),
+      UPDATE (user_id, directives, trusted_contact_name, trusted_contact_email,
+              trusted_contact_phone, created_at, updated_at),
+      DELETE
+      ON my_post_mortem_directive TO 'prospea_gdpr'@'localhost';
+GRANT SELECT (id, admin_id, action, reason, detail, ip, created_at)
+      ON my_admin_access TO 'prospea_gdpr'@'localhost';
 
 -- issue 6 (retention): the session lookup reads the account's restriction
 -- (fcgi/sess.c: writes of frozen groups answer 423); CSRF rejects and rate

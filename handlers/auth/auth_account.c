@@ -121,6 +121,11 @@ auth_signup_tx(struct db *db, void *arg)
 	int		 rc, verified;
 
 	rc = db_one(db, AS_USER_BY_EMAIL, DB_ARGS(DB_TEXT(su->email_key)));
+	if (rc == DB_OK && db_int(db, 8) == 0) {
+		/* Closed, to be erased: the address is free after the purge. */
+		db_done(db);
+		return DB_OK;
+	}
 	if (rc == DB_OK) {
 		/* The address has an account: tell its owner, not the caller. */
 		uid = (uint64_t)db_int(db, 0);
@@ -262,6 +267,10 @@ auth_forgot_tx(struct db *db, void *arg)
 		return DB_OK;
 	if (rc != DB_OK)
 		return rc;
+	if (db_int(db, 8) == 0) {
+		db_done(db);	/* closed: no reset into an account to be erased */
+		return DB_OK;
+	}
 	uid = (uint64_t)db_int(db, 0);
 	email = arena_strdup(r->arena, db_str(db, 6));
 	first = arena_strdup(r->arena, db_str(db, 7));

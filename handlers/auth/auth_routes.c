@@ -91,10 +91,17 @@ static const char *const auth_sql[AS__MAX] = {
 	[AS_POLICY_CURRENT] =
 	    "SELECT id, version FROM policy_version WHERE effective_at <= NOW(3) "
 	    "ORDER BY effective_at DESC, id DESC LIMIT 1",
+	/*
+	 * Closed accounts too: login tells their owner, once the password is
+	 * right, until when an erasure can be cancelled; sign-up and a
+	 * forgotten password leave them alone.
+	 */
 	[AS_USER_BY_EMAIL] =
 	    "SELECT id, password_hash, email_verified_at IS NOT NULL, "
 	    "totp_secret_ct, totp_enabled_at IS NOT NULL, totp_last_step, email, "
-	    "first_name FROM user_account WHERE email_key = ? AND status = 'active'",
+	    "first_name, status = 'active', "
+	    "DATE_FORMAT(erasure_due_at, '%Y-%m-%dT%H:%i:%sZ') "
+	    "FROM user_account WHERE email_key = ?",
 	[AS_USER_BY_ID] =
 	    "SELECT email, first_name FROM user_account WHERE id = ?",
 	[AS_USER_INSERT] =

@@ -30,6 +30,8 @@ struct login_user {
 	size_t		 totp_ctlen;
 	int		 totp_enabled;
 	long long	 totp_last;
+	int		 active;	/* status 'active' (else closed) */
+	char		 erasure_due[32];	/* closed: when it is erased, or "" */
 };
 
 void
@@ -136,8 +138,32 @@ auth_login_user(struct req *r, const char *key, struct login_user *u)
 	}
 	u->totp_enabled = db_int(r->db, 4) != 0;
 	u->totp_last = db_int(r->db, 5);
+	u->active = db_int(r->db, 8) != 0;
+	if (!db_null(r->db, 9))
+		snprintf(u->erasure_due, sizeof(u->erasure_due), "%s",
+		    db_str(r->db, 9));
 	db_done(r->db);
 	return DB_OK;
+}
+
+/*
+ * The answer to the right password of a closed account (sessions need an
+ * active one, fcgi/sess.c): 403 account_closed, with the date of the
+ * erasure and how to cancel it (POST /gdpr/erasure/cancel with the link
+ * mailed when the account was closed), or without one when no erasure is
+ * pending.
+ */
+static int
+auth_closed(struct req *r, const struct login_user *u)
+{
+	if (u->erasure_due[0] == '\0')
+		return resp_problem(r, 403, "account_closed",
+		    "This account is closed.");
+	return resp_problem_ext(r, 403, "account_closed",
+	    arena_printf(r->arena, "This account is closed and scheduled for "
+	    "deletion on %.10s. To keep it, open the cancel link in the e-mail "
+	    "sent when it was closed, before that date.", u->erasure_due),
+	    json_pack("{s:s}", "erasure_due_at", u->erasure_due));
 }
 
 int
@@ -174,6 +200,8 @@ auth_login(struct req *r)
 		return resp_problem(r, 401, "invalid_credentials",
 		    "The e-mail address or the password is wrong.");
 	}
+	if (!u.active)
+		return auth_closed(r, &u);
 	if (!u.verified)
 		return resp_problem(r, 403, "email_not_verified",
 		    "Confirm your e-mail address with the link we sent, then sign in.");
