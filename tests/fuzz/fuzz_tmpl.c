@@ -108,9 +108,15 @@ fuzz_problems(const struct tmpl_problems *pr, size_t len)
 	}
 }
 
-/* Renders t in every mode and checks the results against each other. */
+/*
+ * Renders t in every mode and checks the results against each other.
+ * special: a value holds HTML's special characters; junk: a value holds
+ * control characters other than tab and line ends, which text and HTML
+ * drop and a header turns into spaces.
+ */
 static void
-fuzz_render(const struct tmpl *t, const struct tmpl_values *v, int special)
+fuzz_render(const struct tmpl *t, const struct tmpl_values *v, int special,
+    int junk)
 {
 	struct tmpl_out	 o[TMPL_MODE__MAX];
 	enum tmpl_rc	 rc[TMPL_MODE__MAX];
@@ -139,7 +145,12 @@ fuzz_render(const struct tmpl *t, const struct tmpl_values *v, int special)
 	FUZZ_CHECK(rc[TMPL_TEXT] == rc[TMPL_HEADER]);
 	FUZZ_CHECK((rc[TMPL_TEXT] == TMPL_MISSING) ==
 	    (rc[TMPL_HTML] == TMPL_MISSING));
-	if (rc[TMPL_TEXT] == TMPL_RENDERED) {
+	if (rc[TMPL_TEXT] == TMPL_RENDERED && junk) {
+		FUZZ_CHECK(o[TMPL_HEADER].len >= o[TMPL_TEXT].len);
+		for (i = 0; i < o[TMPL_HEADER].len; i++)
+			FUZZ_CHECK((unsigned char)o[TMPL_HEADER].text[i] >= 0x20 &&
+			    (unsigned char)o[TMPL_HEADER].text[i] != 0x7f);
+	} else if (rc[TMPL_TEXT] == TMPL_RENDERED) {
 		FUZZ_CHECK(o[TMPL_HEADER].len == o[TMPL_TEXT].len);
 		for (i = 0; i < o[TMPL_TEXT].len; i++) {
 			unsigned char c = (unsigned char)o[TMPL_TEXT].text[i];
@@ -168,7 +179,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char			*copy, *piece[1 + TMPL_FIELD__MAX + FUZZ_NCUSTOM];
 	const uint8_t		*sep;
 	size_t			 np = 0, off = 0, len, i, tlen;
-	int			 rc, special = 0;
+	int			 rc, special = 0, junk = 0;
+	const char		*c;
 
 	/* Each piece NUL-terminated in a copy; the template keeps its NULs. */
 	if ((copy = malloc(size + 1)) == NULL)
@@ -216,14 +228,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    strlen(s))) == -1)
 				abort();
 		}
-		for (i = 1; i < np; i++)
+		for (i = 1; i < np; i++) {
 			if (strpbrk(piece[i], "&<>\"'") != NULL)
 				special = 1;
-		fuzz_render(t, &v, special);
+			for (c = piece[i]; *c != '\0'; c++)
+				if (((unsigned char)*c < 0x20 && *c != '\t' &&
+				    *c != '\n' && *c != '\r') || *c == 0x7f)
+					junk = 1;
+		}
+		fuzz_render(t, &v, special, junk);
 		json_decref((json_t *)v.custom);
 		memset(&none, 0, sizeof(none));
-		fuzz_render(t, &none, 0);
-		fuzz_render(t, NULL, 0);
+		fuzz_render(t, &none, 0, 0);
+		fuzz_render(t, NULL, 0, 0);
 		tmpl_free(t);
 	}
 	free(copy);
