@@ -400,8 +400,10 @@ GRANT SELECT (id, campaign_id, enrollment_id, prospect_id, position, channel,
       UPDATE (status, sending_account_id, to_addr, first_contact, attempts, error,
               message_id, provider_id, subject, body, sent_at, bounced_at, replied_at)
       ON my_message TO 'prospea_sender'@'localhost';
-GRANT INSERT (user_id, campaign_id, enrollment_id, prospect_id, position, call_script_id,
-              status, due_at, created_at)
+GRANT SELECT (prospect_id, status),
+      INSERT (user_id, campaign_id, enrollment_id, prospect_id, position, call_script_id,
+              status, due_at, created_at),
+      UPDATE (status)
       ON my_task TO 'prospea_sender'@'localhost';
 -- issue 6 (retention): steps of restricted accounts wait like those of
 -- closed ones (the claim and the step's check); anonymized analytics.

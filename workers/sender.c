@@ -135,6 +135,8 @@ enum sender_stmt {
 	SN_ACCT_FIRST_SENT,
 	SN_SUPPRESS,
 	SN_STOP_PROSPECT,
+	SN_PROSPECT_OPTED_OUT,
+	SN_TASKS_CANCEL,
 	SN_IMAP_ACCT,
 	SN_IMAP_SAVE,
 	SN_MSG_BY_ID,
@@ -369,6 +371,16 @@ static const char *const sender_sql[SN__MAX] = {
 	    "AND e.status = 'active' AND e.prospect_id <> ? "
 	    "AND ((? IS NOT NULL AND p.website_host = ?) "
 	    "OR (? IS NOT NULL AND SUBSTRING_INDEX(p.email_key, '@', -1) = ?))",
+	/*
+	 * An opt-out: the prospect is not to be contacted again (a customer
+	 * stays a customer), and its open calls are canceled.
+	 */
+	[SN_PROSPECT_OPTED_OUT] =
+	    "UPDATE my_prospect SET status = IF(status = 'customer', status, "
+	    "'do_not_contact'), updated_at = ? WHERE id = ?",
+	[SN_TASKS_CANCEL] =
+	    "UPDATE my_task SET status = 'canceled' "
+	    "WHERE prospect_id = ? AND status = 'open'",
 	[SN_PROSPECT_REPLIED] =
 	    "UPDATE my_prospect SET last_prospect_contact_at = ?, "
 	    "status = IF(status IN ('new', 'contacted'), 'replied', status), "
@@ -1686,6 +1698,26 @@ struct finish {
 };
 
 /*
+ * After an opt-out of prospect (its address or number is on the list
+ * already): every active enrollment stopped "unsubscribed", open calls
+ * canceled, the prospect marked do_not_contact (docs/sequencing.md).
+ */
+static int
+sender_opted_out(struct db *db, uint64_t prospect, const char *now)
+{
+	int	 rc;
+
+	rc = db_exec(db, SN_STOP_PROSPECT, DB_ARGS(DB_TEXT("unsubscribed"),
+	    DB_TEXT(now), DB_TEXT(now), DB_INT(prospect)));
+	if (rc == DB_OK || rc == DB_NONE)
+		rc = db_exec(db, SN_TASKS_CANCEL, DB_ARGS(DB_INT(prospect)));
+	if (rc == DB_OK || rc == DB_NONE)
+		rc = db_exec(db, SN_PROSPECT_OPTED_OUT, DB_ARGS(DB_TEXT(now),
+		    DB_INT(prospect)));
+	return rc == DB_NONE ? DB_OK : rc;
+}
+
+/*
  * Puts value of kind on the user's suppression list for reason; an entry
  * already there is what was wanted (UNIQUE (user_id, value_hash)).
  */
@@ -1777,9 +1809,7 @@ sender_finish_tx(struct db *db, void *arg)
 		if (rc != DB_OK || (rc = sender_suppress(s, st->cl->user_id,
 		    SUPP_PHONE, st->to, "unsubscribe", f->nowts)) != DB_OK)
 			return rc;
-		rc = db_exec(db, SN_STOP_PROSPECT, DB_ARGS(DB_TEXT("unsubscribed"),
-		    DB_TEXT(f->nowts), DB_TEXT(f->nowts), DB_INT(st->prospect_id)));
-		return rc == DB_NONE ? DB_OK : rc;
+		return sender_opted_out(db, st->prospect_id, f->nowts);
 	default:
 		break;
 	}
@@ -2232,9 +2262,7 @@ sender_incoming_tx(struct db *db, void *arg)
 		    "unsubscribe", now)) != DB_OK)
 			return rc;
 		ic->done = "unsubscribe";
-		rc = db_exec(db, SN_STOP_PROSPECT, DB_ARGS(DB_TEXT("unsubscribed"),
-		    DB_TEXT(now), DB_TEXT(now), DB_INT(fd.prospect)));
-		return rc == DB_NONE ? DB_OK : rc;
+		return sender_opted_out(db, fd.prospect, now);
 	}
 	switch (in->kind) {
 	case INBOUND_REPLY:

@@ -42,6 +42,9 @@ static const char *const camp_unsub_sql[CU__MAX] = {
 	    " WHERE user_id = ? AND prospect_id = ? AND status = 'active'",
 	T(CU_CANCEL) = "UPDATE my_task SET status = 'canceled'"
 	    " WHERE user_id = ? AND prospect_id = ? AND status = 'open'",
+	/* Not to be contacted again (a customer stays a customer). */
+	T(CU_DNC) = "UPDATE my_prospect SET status = IF(status = 'customer',"
+	    " status, 'do_not_contact'), updated_at = NOW(3) WHERE id = ?",
 #undef T
 };
 const struct db_table camp_unsub_table = { camp_unsub_sql, CK__MAX, CU__MAX };
@@ -248,6 +251,9 @@ camp_unsub_run(struct db *db, void *arg)
 	if (rc != DB_OK && rc != DB_NONE)
 		return rc;
 	rc = db_exec(db, CU_CANCEL, DB_ARGS(DB_INT(m->user), DB_INT(m->prospect)));
+	if (rc != DB_OK && rc != DB_NONE)
+		return rc;
+	rc = db_exec(db, CU_DNC, DB_ARGS(DB_INT(m->prospect)));
 	return rc == DB_NONE ? DB_OK : rc;
 }
 

@@ -228,6 +228,7 @@ enum camp_unsub_stmt {
 	CU_SUPPRESS,
 	CU_STOP,
 	CU_CANCEL,
+	CU_DNC,		/* the prospect: do_not_contact */
 	CU__MAX
 };
 extern const struct db_table camp_unsub_table;

@@ -1107,6 +1107,8 @@ class Unsubscribe(Base):
         self.assertEqual(self.state(), [("stopped", "unsubscribed"), ("active", None)] * 2)
         self.assertEqual(t.sql("SELECT status FROM task WHERE id = %s", (self.task,))[0][0],
                          "canceled")
+        self.assertEqual(self.c.call("GET", "/api/v1/prospects/" + str(self.p)).json["status"],
+                         "do_not_contact")
         e = self.u.enrollment(self.c1, self.p)
         self.assertIsNone(e[4])
         self.assertIsNotNone(e[5])
@@ -1117,8 +1119,13 @@ class Unsubscribe(Base):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(len(self.suppressions()), 1)
         self.assertEqual(self.u.enrollment(self.c1, self.p)[5], finished)
-        # And the prospect can no longer be enrolled: the list holds.
+        # And the prospect can no longer be enrolled, even with its status
+        # set back by hand: the list holds.
         c3 = self.u.campaign()["id"]
+        r = self.c.call("POST", C + "/" + c3 + "/enroll", {"prospect_ids": [self.p]})
+        self.assertEqual(r.json["do_not_contact"], 1)
+        self.assertEqual(self.c.call("PATCH", "/api/v1/prospects/" + str(self.p),
+                                     {"status": "new"}).status, 200)
         r = self.c.call("POST", C + "/" + c3 + "/enroll", {"prospect_ids": [self.p]})
         self.assertEqual(r.json["suppressed"], 1)
 

@@ -200,6 +200,8 @@ READABLE = {
         "my_message": {"id", "campaign_id", "enrollment_id", "prospect_id", "position",
                        "channel", "sending_account_id", "status", "to_addr", "message_id",
                        "subject", "sent_at", "created_at"},
+        # an opt-out cancels the prospect's open calls
+        "my_task": {"prospect_id", "status"},
     },
     # Across users, what an admin sees of an account: no password hash, no
     # TOTP secret, no content; the audit trail it writes and reads.

@@ -383,6 +383,9 @@ class Campaign(Base):
                          ("replied", 1))
         self.assertEqual(t.sql("SELECT replied_at IS NOT NULL FROM message WHERE "
                                "message_id = %s", (mid[replier],))[0][0], 1)
+        # Who unsubscribed is not to be contacted again, as the user sees it.
+        self.assertEqual(t.sql("SELECT status FROM prospect WHERE id = %s",
+                               (f.pid[unsub],))[0][0], "do_not_contact")
         self.assertEqual(t.sql("SELECT status, bounced_at IS NOT NULL FROM message WHERE "
                                "message_id = %s", (mid[bounced],))[0], ("bounced", 1))
         hint = lambda a: a[0] + "…@" + a.split("@")[1]
