@@ -34,6 +34,17 @@
 #include "supp.h"
 
 #define ISO(c)	"DATE_FORMAT(" c ", '%Y-%m-%dT%H:%i:%sZ')"
+/*
+ * A message that failed for now (a 4xx, the server or provider down, the
+ * account's login refused) while its enrollment still waits on its step
+ * to try again (docs/sequencing.md "Retries"): "retrying", not "failed",
+ * and when (the enrollment's due_at). Needs my_message m and
+ * my_enrollment e joined on m.enrollment_id.
+ */
+#define MSG_RETRYING_SQL \
+	"(m.status = 'failed' AND e.status = 'active' AND e.position = m.position)"
+#define MSG_STATUS_SQL \
+	"IF(" MSG_RETRYING_SQL ", 'retrying', m.status)"
 #define CAMP_COLS_SQL \
 	"id, name, status, email_account_id, sms_account_id, timezone, " \
 	"window_days, TIME_FORMAT(window_start, '%H:%i'), " \
@@ -148,18 +159,21 @@ static const char *const camp_sql[CC__MAX] = {
 	T(CC_STATS_ENROLLMENTS) = "SELECT status, stop_reason, COUNT(*)"
 	    " FROM my_enrollment WHERE campaign_id = ?"
 	    " GROUP BY status, stop_reason",
-	T(CC_STATS_MESSAGES) = "SELECT position, channel, status, COUNT(*),"
-	    " SUM(sent_at IS NOT NULL), SUM(replied_at IS NOT NULL)"
-	    " FROM my_message WHERE campaign_id = ?"
-	    " GROUP BY position, channel, status",
+	T(CC_STATS_MESSAGES) = "SELECT m.position, m.channel, " MSG_STATUS_SQL
+	    " AS st, COUNT(*), SUM(m.sent_at IS NOT NULL),"
+	    " SUM(m.replied_at IS NOT NULL) FROM my_message m"
+	    " LEFT JOIN my_enrollment e ON e.id = m.enrollment_id"
+	    " WHERE m.campaign_id = ? GROUP BY m.position, m.channel, st",
 	T(CC_STATS_TASKS) = "SELECT status, outcome, COUNT(*) FROM my_task"
 	    " WHERE campaign_id = ? GROUP BY status, outcome",
 	T(CC_MESSAGES) = "SELECT m.id, m.prospect_id, p.name, m.position,"
-	    " m.channel, m.status, m.to_addr, m.subject, " ISO("m.sent_at") ", "
-	    ISO("m.replied_at") ", " ISO("m.bounced_at") ", m.error, m.attempts, "
-	    ISO("m.created_at") " FROM my_message m"
+	    " m.channel, " MSG_STATUS_SQL ", m.to_addr, m.subject, "
+	    ISO("m.sent_at") ", " ISO("m.replied_at") ", " ISO("m.bounced_at")
+	    ", m.error, m.attempts, " ISO("m.created_at") ", "
+	    ISO("IF(" MSG_RETRYING_SQL ", e.due_at, NULL)") " FROM my_message m"
 	    " LEFT JOIN my_prospect p ON p.id = m.prospect_id"
-	    " WHERE m.campaign_id = ? AND (? IS NULL OR m.status = ?)"
+	    " LEFT JOIN my_enrollment e ON e.id = m.enrollment_id"
+	    " WHERE m.campaign_id = ? AND (? IS NULL OR " MSG_STATUS_SQL " = ?)"
 	    " AND m.id < ? ORDER BY m.id DESC LIMIT ?",
 	T(CC_ENROLLMENTS) = "SELECT e.id, e.prospect_id, p.name, e.status,"
 	    " e.stop_reason, e.position, " ISO("e.due_at") ", e.attempts,"
@@ -1800,7 +1814,7 @@ static const char *const camp_outcomes[] = {
 	"callback_requested", "interested", "not_interested", NULL
 };
 static const char *const camp_message_statuses[] = {
-	"sending", "sent", "failed", "bounced", "uncertain", NULL
+	"sending", "sent", "retrying", "failed", "bounced", "uncertain", NULL
 };
 
 /* {name: 0} for each of names (NULL-terminated). New reference. */
@@ -1953,14 +1967,15 @@ camp_message_json(struct db *db)
 	json_t	*o;
 
 	o = json_pack("{s:s, s:s, s:s?, s:I, s:s, s:s, s:s, s:s?, s:s?, s:s?,"
-	    " s:s?, s:s?, s:I, s:s}",
+	    " s:s?, s:s?, s:I, s:s, s:s?}",
 	    "id", db_str(db, 0), "prospect_id", db_str(db, 1),
 	    "prospect_name", db_str(db, 2), "position", (json_int_t)db_int(db, 3),
 	    "channel", db_str(db, 4), "status", db_str(db, 5),
 	    "to_addr", db_str(db, 6), "subject", db_str(db, 7),
 	    "sent_at", db_str(db, 8), "replied_at", db_str(db, 9),
 	    "bounced_at", db_str(db, 10), "error", db_str(db, 11),
-	    "attempts", (json_int_t)db_int(db, 12), "created_at", db_str(db, 13));
+	    "attempts", (json_int_t)db_int(db, 12), "created_at", db_str(db, 13),
+	    "next_attempt_at", db_str(db, 14));
 	if (o == NULL)
 		abort();
 	return o;

@@ -65,6 +65,19 @@ static const char *const camp_acct_sql[CA__MAX] = {
 	 */
 	T(CA_TEST_LOCK) = "SELECT GET_LOCK(CONCAT('prospea:account-test:', ?), 0)",
 	T(CA_TEST_UNLOCK) = "SELECT RELEASE_LOCK(CONCAT('prospea:account-test:', ?))",
+	/*
+	 * New servers or credentials: the steps that failed for now through
+	 * this account (backing off: an attempt spent, docs/sequencing.md
+	 * "Retries") are tried again at once rather than after their backoff.
+	 */
+	T(CA_RETRY_NOW) = "UPDATE my_enrollment e SET e.due_at = NOW(3)"
+	    " WHERE e.status = 'active' AND e.due_at > NOW(3) AND e.attempts > 0"
+	    " AND (e.lease_until IS NULL OR e.lease_until < NOW(3))"
+	    " AND e.campaign_id IN (SELECT c.id FROM my_campaign c"
+	    " WHERE c.email_account_id = ? OR c.sms_account_id = ?)"
+	    " AND EXISTS (SELECT 1 FROM my_campaign_step s"
+	    " WHERE s.campaign_id = e.campaign_id AND s.position = e.position"
+	    " AND s.kind IN ('email', 'sms'))",
 	/* A test of other servers or credentials says nothing of these. */
 	T(CA_UNTEST) = "UPDATE my_sending_account SET tested_at = NULL,"
 	    " test_ok = NULL, test_result = NULL WHERE id = ?",
@@ -445,7 +458,9 @@ camp_acct_write(struct db *db, void *arg)
 	if (rc != DB_OK && rc != DB_NONE)
 		return rc;
 	if (camp_acct_reconnects(r) &&
-	    (rc = db_exec(db, CA_UNTEST, DB_ARGS(DB_INT(a->id)))) == DB_ERR)
+	    ((rc = db_exec(db, CA_UNTEST, DB_ARGS(DB_INT(a->id)))) == DB_ERR ||
+	    rc == DB_DOWN || (rc = db_exec(db, CA_RETRY_NOW,
+	    DB_ARGS(DB_INT(a->id), DB_INT(a->id)))) == DB_ERR || rc == DB_DOWN))
 		return rc;
 	return db_exec(db, CA_SEAL, DB_ARGS(
 	    ct[0] != NULL ? DB_BLOB(ct[0], ctlen[0]) : DB_NULL,

@@ -107,6 +107,7 @@ enum camp_acct_stmt {
 	CA_SEAL,
 	CA_TESTED,
 	CA_UNTEST,
+	CA_RETRY_NOW,
 	CA_TEST_LOCK,
 	CA_TEST_UNLOCK,
 	CA_DELETE,

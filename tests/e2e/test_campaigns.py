@@ -733,6 +733,45 @@ class Enroll(Base):
 
 
 class Reading(Base):
+    def test_retrying_then_retried_after_a_fix(self):
+        """A message that failed for now (its enrollment still waits on the
+        step) shows as retrying, with when; new credentials on its account
+        bring the retry forward."""
+        u = Tenant("camp-retry")
+        camp = u.campaign()
+        cid = camp["id"]
+        p = u.prospect(email="retry@" + u.domain)
+        u.c.call("POST", C + "/" + cid + "/enroll", {"prospect_ids": [p]})
+        u.c.call("POST", C + "/" + cid + "/start")
+        mid = u.message(cid, p, 0, status="failed", sent=False)
+        t.sql("UPDATE message SET error = '535 5.7.8 Authentication failed' WHERE id = %s",
+              (mid,))
+        t.sql("UPDATE enrollment SET attempts = 2, due_at = NOW(3) + INTERVAL 4 MINUTE "
+              "WHERE campaign_id = %s", (int(cid),))
+        m = u.c.call("GET", C + "/" + cid + "/messages").json["items"][0]
+        self.assertEqual(m["status"], "retrying")
+        self.assertIsNotNone(m["next_attempt_at"])
+        self.assertIn("535", m["error"])
+        self.assertEqual([x["id"] for x in u.c.call(
+            "GET", C + "/" + cid + "/messages?status=retrying").json["items"]], [m["id"]])
+        self.assertEqual(u.c.call("GET", C + "/" + cid + "/messages?status=failed").json["items"],
+                         [])
+        s = u.c.call("GET", C + "/" + cid + "/stats").json["messages"]
+        self.assertEqual((s["retrying"], s["failed"]), (1, 0))
+        # Renaming the account changes nothing; a new password retries now.
+        u.c.call("PATCH", SA + "/" + u.email_acct, {"name": "Boîte"})
+        self.assertEqual(t.sql("SELECT due_at > NOW(3) FROM enrollment WHERE campaign_id = %s",
+                               (int(cid),))[0][0], 1)
+        r = u.c.call("PATCH", SA + "/" + u.email_acct, {"smtp_password": "le bon mot de passe"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(t.sql("SELECT due_at <= NOW(3) FROM enrollment WHERE campaign_id = %s",
+                               (int(cid),))[0][0], 1)
+        # Once the enrollment has gone past the step, the failure is final.
+        t.sql("UPDATE enrollment SET status = 'stopped', stop_reason = 'failed' "
+              "WHERE campaign_id = %s", (int(cid),))
+        self.assertEqual(u.c.call("GET", C + "/" + cid + "/messages").json["items"][0]["status"],
+                         "failed")
+
     def test_stats_messages_and_enrollments(self):
         u = Tenant("camp-stats")
         camp = u.campaign(steps=[{"kind": "email", "template_id": u.tpl},
