@@ -88,10 +88,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON auth_throttle TO 'prospea_gdpr'@'localho
 GRANT SELECT (id, email, pending_email, first_name, last_name, default_region, role, status,
               email_verified_at, totp_enabled_at, professional_16plus_at, created_at,
               updated_at, closed_at, restricted_at, objects_analytics_at,
-              objects_product_emails_at, erasure_requested_at, erasure_due_at, password_hash),
+              objects_product_emails_at, erasure_requested_at, erasure_due_at, password_hash,
+              company_name),
       UPDATE (first_name, last_name, default_region, pending_email, status, closed_at,
               restricted_at, objects_analytics_at, objects_product_emails_at,
-              erasure_requested_at, erasure_due_at, updated_at)
+              erasure_requested_at, erasure_due_at, updated_at, company_name)
       ON my_account TO 'prospea_gdpr'@'localhost';
 GRANT SELECT (id, totp_verified, ip, user_agent, created_at, last_seen_at, expires_at, revoked_at),
       UPDATE (revoked_at)
@@ -272,7 +273,8 @@ GRANT SELECT (id, user_id, token_hash, totp_verified, last_seen_at, expires_at, 
       ON session TO 'prospea_campaigns'@'localhost';
 GRANT SELECT (id, email, first_name, last_name, role, status, email_verified_at, totp_enabled_at)
       ON user_account TO 'prospea_campaigns'@'localhost';
-GRANT SELECT (id, first_name, last_name, default_region) ON my_account TO 'prospea_campaigns'@'localhost';
+GRANT SELECT (id, first_name, last_name, default_region, company_name)
+      ON my_account TO 'prospea_campaigns'@'localhost';
 GRANT SELECT, UPDATE (status, updated_at) ON my_prospect TO 'prospea_campaigns'@'localhost';
 GRANT SELECT (prospect_id, tag) ON my_prospect_tag TO 'prospea_campaigns'@'localhost';
 GRANT SELECT (value_hash),
@@ -364,7 +366,7 @@ GRANT SELECT (id, user_id, enrollment_id, sending_account_id, status, sent_at)
 GRANT SELECT (id, user_id, channel, imap_host, imap_polled_at, imap_error),
       UPDATE (imap_polled_at)
       ON sending_account TO 'prospea_sender'@'localhost';
-GRANT SELECT (status, first_name, last_name) ON my_account TO 'prospea_sender'@'localhost';
+GRANT SELECT (status, first_name, last_name, company_name) ON my_account TO 'prospea_sender'@'localhost';
 GRANT SELECT (id, status, position, campaign_id, prospect_id, attempts, lease_until),
       UPDATE (status, stop_reason, last_error, position, due_at, lease_until, attempts,
               finished_at, updated_at)

@@ -208,7 +208,7 @@ static const char *const sender_sql[SN__MAX] = {
 	[SN_USER] =
 	    "SELECT a.status, a.first_name, a.last_name, "
 	    "(SELECT u.restricted_at IS NULL FROM user_account u "
-	    "WHERE u.id = @app_user) FROM my_account a",
+	    "WHERE u.id = @app_user), a.company_name FROM my_account a",
 	[SN_ENR_LOCK] =
 	    "SELECT status, position, campaign_id, prospect_id, attempts "
 	    "FROM my_enrollment WHERE id = ? AND lease_until = ? FOR UPDATE",
@@ -599,6 +599,7 @@ struct step {
 	unsigned char		*a_ct;
 	size_t			 a_ctlen;
 	int			 unicode;	/* the SMS needs UCS-2 */
+	char			*company;	/* the user's company, or NULL (arena) */
 	char			 lease[SENDER_TS]; /* the lease after the step's
 						   transaction: the new token */
 	enum step_rc		 rc;
@@ -621,21 +622,24 @@ sender_col(struct step *st, size_t col)
  * either are not even claimed (SN_CLAIM), and their mailboxes are not
  * read; a step claimed just before waits (SENDER_HOLD) until lifted.
  * The plan's standing is checked later (plan.h). Also reads the user's name
- * into *name (arena) for {{sender_name}}. DB_OK with *may set.
+ * into *name and company into *company (arena, NULL when not set) for
+ * {{sender_name}} and {{sender_company}}. DB_OK with *may set.
  */
 static int
-sender_user_may_send(struct sender *s, int *may, char **name)
+sender_user_may_send(struct sender *s, int *may, char **name, char **company)
 {
 	int	 rc;
 
 	*may = 0;
-	*name = NULL;
+	*name = *company = NULL;
 	if ((rc = db_one(s->db, SN_USER, DB_NOARGS)) != DB_OK)
 		return rc;
 	*may = strcmp(db_str(s->db, 0), "active") == 0 &&
 	    db_int(s->db, 3) != 0;
 	*name = arena_printf(s->arena, "%s %s", db_str(s->db, 1),
 	    db_str(s->db, 2));
+	if (!db_null(s->db, 4))
+		*company = arena_strdup(s->arena, db_str(s->db, 4));
 	db_done(s->db);
 	return DB_OK;
 }
@@ -939,6 +943,7 @@ sender_values(struct step *st, struct tmpl_values *v, json_t **custom,
 	if ((p = json_string_value(json_object_get(*custom, "last_name"))) != NULL)
 		v->field[TMPL_LAST_NAME] = arena_strdup(st->s->arena, p);
 	v->field[TMPL_SENDER_NAME] = sender_name;
+	v->field[TMPL_SENDER_COMPANY] = st->company;
 }
 
 /* The prospect's columns of SN_PROSPECT the step uses. */
@@ -1464,8 +1469,10 @@ sender_message(struct step *st, const char *template_id, long long daily,
 		goto out;
 	n.email_from_website = !st->sms && sender_from_website(p.emails,
 	    p.email_key);
+	/* Who prospects them: the From name, else the user and the company. */
 	n.controller = a.from_name != NULL && *a.from_name != '\0' ?
-	    a.from_name : sender_name;
+	    a.from_name : st->company != NULL ? arena_printf(st->s->arena,
+	    "%s (%s)", sender_name, st->company) : sender_name;
 	st->from_addr = a.from_email;
 	rc = st->sms ? sender_build_sms(st, &n, text) :
 	    sender_build_email(st, &a, &n, subject, text, html);
@@ -1527,7 +1534,8 @@ sender_step_tx(struct db *db, void *arg)
 		return DB_OK;
 	}
 
-	if ((rc = sender_user_may_send(st->s, &may, &sender_name)) != DB_OK)
+	if ((rc = sender_user_may_send(st->s, &may, &sender_name,
+	    &st->company)) != DB_OK)
 		return rc;
 	if (!may)
 		return sender_postpone(st, st->now + SENDER_HOLD * 1000LL,

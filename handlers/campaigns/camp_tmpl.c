@@ -48,7 +48,8 @@ static const char *const camp_tmpl_sql[CT__MAX] = {
 	T(CT_PROSPECT_VALUES) = "SELECT name, category, address, postal_code,"
 	    " city, phone, email, website, custom_fields FROM my_prospect"
 	    " WHERE id = ?",
-	T(CT_SENDER_VALUES) = "SELECT first_name, last_name FROM my_account",
+	T(CT_SENDER_VALUES) = "SELECT first_name, last_name, company_name"
+	    " FROM my_account",
 #undef T
 };
 const struct db_table camp_tmpl_table = { camp_tmpl_sql, SESS__MAX, CT__MAX };
@@ -311,6 +312,9 @@ camp_values_sender(struct req *r, struct tmpl_values *v)
 	if ((rc = db_one(r->db, CT_SENDER_VALUES, DB_NOARGS)) == DB_OK) {
 		v->field[TMPL_SENDER_NAME] = arena_printf(r->arena, "%s %s",
 		    db_str(r->db, 0), db_str(r->db, 1));
+		if (!db_null(r->db, 2))
+			v->field[TMPL_SENDER_COMPANY] = arena_strdup(r->arena,
+			    db_str(r->db, 2));
 		db_done(r->db);
 	}
 	return rc == DB_NONE ? DB_OK : rc;

@@ -26,6 +26,7 @@ enum gdpr_stmt {
 	GS_ACCOUNT_GET,
 	GS_ACCOUNT_SET,
 	GS_ACCOUNT_PENDING,
+	GS_ACCOUNT_COMPANY,
 	GS_EMAIL_TAKEN,
 	GS_MY_PASSWORD,
 	GS_TOKEN_INSERT,
@@ -75,7 +76,7 @@ enum gdpr_stmt {
 extern const struct db_table gdpr_table;
 
 /* Body field indexes of each route's field table (gdpr_routes.c). */
-enum { AC_FIRST, AC_LAST, AC_EMAIL, AC_REGION, AC__MAX };
+enum { AC_FIRST, AC_LAST, AC_EMAIL, AC_REGION, AC_COMPANY, AC__MAX };
 enum { TK_TOKEN, TK__MAX };
 enum { ER_PASSWORD, ER__MAX };
 enum { RE_RESTRICTED, RE_REASON, RE__MAX };

@@ -45,7 +45,7 @@ json_t *
 gdpr_account_json(struct db *db)
 {
 	return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:b, s:b, "
-	    "s:s, s:s, s:b, s:b, s:b, s:s?}",
+	    "s:s, s:s, s:b, s:b, s:b, s:s?, s:s?}",
 	    "id", db_str(db, 0), "email", db_str(db, 1),
 	    "pending_email", db_str(db, 2), "first_name", db_str(db, 3),
 	    "last_name", db_str(db, 4), "default_region", db_str(db, 5),
@@ -56,7 +56,7 @@ gdpr_account_json(struct db *db)
 	    "restricted", !db_null(db, 12),
 	    "objects_analytics", !db_null(db, 13),
 	    "objects_product_emails", !db_null(db, 14),
-	    "erasure_due_at", db_str(db, 15));
+	    "erasure_due_at", db_str(db, 15), "company_name", db_str(db, 16));
 }
 
 /* Answers status with the signed-in account. */
@@ -136,6 +136,10 @@ gdpr_patch_tx(struct db *db, void *arg)
 		if (rc != DB_OK)
 			return rc;
 	}
+	/* Present: set; null: cleared. */
+	if (r->vals[AC_COMPANY] != NULL && (rc = db_exec(db, GS_ACCOUNT_COMPANY,
+	    DB_ARGS(DB_TEXT(req_str(r, AC_COMPANY))))) != DB_OK)
+		return rc;
 	if (p->email != NULL)
 		return gdpr_email_change_tx(db, p);
 	return DB_OK;

@@ -23,6 +23,7 @@ static const struct field account_fields[AC__MAX] = {
 	[AC_LAST] = { "last_name", field_text, 0, 1, 100, NULL },
 	[AC_EMAIL] = { "email", field_email, 0, 0, 254, NULL },
 	[AC_REGION] = { "default_region", field_text, 0, 2, 2, NULL },
+	[AC_COMPANY] = { "company_name", field_text, FIELD_NULL, 1, 200, NULL },
 };
 
 static const struct field token_fields[TK__MAX] = {
@@ -167,11 +168,13 @@ static const char *const gdpr_sql[GS__MAX] = {
 	    "totp_enabled_at IS NOT NULL, " ISO("created_at") ", "
 	    ISO("updated_at") ", " ISO("restricted_at") ", "
 	    ISO("objects_analytics_at") ", " ISO("objects_product_emails_at")
-	    ", " ISO("erasure_due_at") " FROM my_account",
+	    ", " ISO("erasure_due_at") ", company_name FROM my_account",
 	[GS_ACCOUNT_SET] =
 	    "UPDATE my_account SET first_name = COALESCE(?, first_name), "
 	    "last_name = COALESCE(?, last_name), "
 	    "default_region = COALESCE(?, default_region), updated_at = NOW(3)",
+	[GS_ACCOUNT_COMPANY] =
+	    "UPDATE my_account SET company_name = ?, updated_at = NOW(3)",
 	[GS_ACCOUNT_PENDING] =
 	    "UPDATE my_account SET pending_email = ?, updated_at = NOW(3)",
 	[GS_EMAIL_TAKEN] =

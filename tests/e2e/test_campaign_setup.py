@@ -136,6 +136,15 @@ class Templates(Base):
         self.assertTrue(r.json["blocked"])
         self.assertEqual(sorted(r.json["missing"]), ["city", "custom.siret", "first_name"])
         self.assertIsNone(r.json["body"])
+        # {{sender_company}} comes from the account (PATCH /account).
+        sig = self.c.call("POST", T, {"name": "sig", "channel": "email", "subject": "s",
+                                      "body": "{{sender_name}}, {{sender_company}}"}).json
+        r = self.c.call("POST", T + "/" + sig["id"] + "/preview", {"prospect_id": p["id"]})
+        self.assertEqual((r.json["blocked"], r.json["missing"]), (True, ["sender_company"]))
+        self.assertEqual(self.c.call("PATCH", "/api/v1/account",
+                                     {"company_name": "Épi d'Or SAS"}).status, 200)
+        r = self.c.call("POST", T + "/" + sig["id"] + "/preview", {"prospect_id": p["id"]})
+        self.assertEqual(r.json["body"], "Zoé Martin, Épi d'Or SAS")
         # Data holding tags is never expanded again.
         z = self.c.call("POST", "/api/v1/prospects", {"name": "{{city}}", "city": "Nice",
                                                       "custom_fields": {"siret": "1",

@@ -171,6 +171,14 @@ class Account(unittest.TestCase):
         # A partial change keeps the rest.
         r = self.c.call("PATCH", A, {"last_name": "Roux"})
         self.assertEqual((r.json["first_name"], r.json["last_name"]), ("Anne", "Roux"))
+        # The company prospects read ({{sender_company}}): set, kept, cleared.
+        self.assertIsNone(j["company_name"])
+        r = self.c.call("PATCH", A, {"company_name": "Boulangerie Durand SARL"})
+        self.assertEqual(r.json["company_name"], "Boulangerie Durand SARL")
+        self.assertEqual(self.c.call("PATCH", A, {"last_name": "Roux"}).json["company_name"],
+                         "Boulangerie Durand SARL")
+        self.assertIsNone(self.c.call("PATCH", A, {"company_name": None}).json["company_name"])
+        self.assertEqual(self.c.call("PATCH", A, {"company_name": ""}).status, 400)
 
     def test_bad_input(self):
         for body, status in (({"first_name": ""}, 400), ({"first_name": "x" * 101}, 400),
