@@ -182,7 +182,7 @@ app_dispatch(struct req *r, const struct app *app)
 			    "Missing or wrong X-CSRF-Token header.");
 		}
 		if (app->frozen_when_restricted && r->sess != NULL &&
-		    r->sess->restricted)
+		    r->sess->restricted && !(rt->flags & ROUTE_RIGHTS))
 			return resp_problem(r, 423, "restricted",
 			    "Processing of this account's data is restricted at "
 			    "your request (GDPR art. 18): it can be read, not "

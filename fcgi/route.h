@@ -45,6 +45,15 @@ enum route_flag {
 	 * fields. For a webhook whose signature covers the raw bytes.
 	 */
 	ROUTE_RAW = 1 << 6,
+	/*
+	 * Honours someone else's rights: a prospect's erasure or objection
+	 * (deleting or erasing a prospect, adding to the suppression list).
+	 * Allowed while the account is restricted (struct app's
+	 * frozen_when_restricted): GDPR art. 18(2) lets restricted data be
+	 * processed for the protection of another person's rights, and a
+	 * user's restriction must not keep a prospect's objection waiting.
+	 */
+	ROUTE_RIGHTS = 1 << 7,
 };
 
 struct route {

@@ -143,6 +143,7 @@ enum rt_stmt {
 	RT_WARN_USERS,
 	RT_WARN_USER_LOCK,
 	RT_WARN_MARK,
+	RT_WARNED_NAMES,
 	RT_PROSPECTS_COUNT, RT_PROSPECTS_DELETE,
 	RT__MAX
 };
@@ -258,6 +259,10 @@ static const char *const rt_sql[RT__MAX] = {
 	[RT_WARN_MARK] =
 	    "UPDATE prospect SET retention_warned_at = ? " RT_WARN_SQL
 	    " AND user_id = ?",
+	/* The ones just warned, for the user to recognise (a few of them). */
+	[RT_WARNED_NAMES] =
+	    "SELECT name FROM prospect WHERE user_id = ? AND "
+	    "retention_warned_at = ? ORDER BY name LIMIT 21",
 	[RT_PROSPECTS_COUNT] = "SELECT COUNT(*) FROM prospect " RT_DUE_SQL,
 	[RT_PROSPECTS_DELETE] =
 	    "DELETE FROM prospect " RT_DUE_SQL " LIMIT ?",
@@ -519,8 +524,10 @@ static int
 rt_warn_tx(struct db *db, void *arg)
 {
 	struct rt	*t = arg;
-	char		*email, *first, *text, subject[128], day[11];
-	int		 rc;
+	char		*email, *first, *text, *names, subject[128], day[11];
+	size_t		 nlen;
+	FILE		*f;
+	int		 rc, k = 0;
 
 	rc = db_one(db, RT_WARN_USER_LOCK, DB_ARGS(DB_INT(t->user)));
 	if (rc != DB_OK)
@@ -543,29 +550,49 @@ rt_warn_tx(struct db *db, void *arg)
 		tm.tm_isdst = -1;
 		timegm(&tm);
 		strftime(day, sizeof(day), "%d/%m/%Y", &tm);
+		/* Up to 20 of them by name, so the user knows which. */
+		if ((f = open_memstream(&names, &nlen)) == NULL)
+			abort();
+		if ((rc = db_query(db, RT_WARNED_NAMES, DB_ARGS(DB_INT(t->user),
+		    DB_TEXT(t->now)))) == DB_OK) {
+			while ((rc = db_next(db)) == DB_OK)
+				if (++k <= 20)
+					fprintf(f, "- %s\n", db_str(db, 0));
+			if (rc == DB_NONE)
+				rc = DB_OK;
+		}
+		if (k > 20)
+			fprintf(f, "- … et %lld autres\n", t->n - 20);
+		fclose(f);
+		if (rc != DB_OK) {
+			free(names);
+			goto out;
+		}
 		snprintf(subject, sizeof(subject), "%lld prospect%s bientôt "
 		    "supprimé%s – Prospea", t->n, t->n > 1 ? "s" : "",
 		    t->n > 1 ? "s" : "");
 		if (asprintf(&text, "Bonjour %s,\n\n"
 		    "%lld prospect%s de votre compte Prospea n'%s donné aucune "
 		    "nouvelle depuis trois ans (ni réponse, ni autre contact venu "
-		    "d'%s). Conformément à notre politique de conservation "
+		    "%s). Conformément à notre politique de conservation "
 		    "(données de prospection : trois ans après le dernier contact "
-		    "venant du prospect, recommandation de la CNIL), %s sera "
-		    "supprimé%s à partir du %s.\n\n"
+		    "venant du prospect, recommandation de la CNIL), %s "
+		    "supprimé%s à partir du %s :\n\n%s\n"
 		    "Un prospect qui vous répond d'ici là est conservé. Vous "
 		    "pouvez exporter votre liste depuis l'application avant "
 		    "cette date.\n\n"
 		    "L'équipe Prospea\n", first, t->n, t->n > 1 ? "s" : "",
-		    t->n > 1 ? "ont" : "a", t->n > 1 ? "eux" : "lui",
+		    t->n > 1 ? "ont" : "a", t->n > 1 ? "d'eux" : "de lui",
 		    t->n > 1 ? "ils seront" : "il sera", t->n > 1 ? "s" : "",
-		    day) == -1)
+		    day, names) == -1)
 			abort();
+		free(names);
 		rc = tmail_queue(db, t->user, "prospect_retention", email,
 		    subject, text);
 		free(text);
 	} else if (rc == DB_NONE)
 		rc = DB_OK;
+out:
 	sodium_memzero(email, strlen(email));
 	free(email);
 	free(first);

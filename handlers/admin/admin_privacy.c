@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
@@ -42,6 +43,8 @@ admin_privacy_queue_tx(struct db *db, void *arg)
 {
 	struct prq_list	*q = arg;
 	struct db_arg	 ov, cur;
+	json_t		*item;
+	size_t		 i;
 	int		 rc;
 
 	json_decref(q->out);
@@ -52,8 +55,23 @@ admin_privacy_queue_tx(struct db *db, void *arg)
 		return rc;
 	ov = q->overdue == -1 ? DB_NULL : DB_INT(q->overdue);
 	cur = q->cursor == UINT64_MAX ? DB_NULL : DB_INT(q->cursor);
-	return rest_page_collect(db, AD_PRQ_LIST, DB_ARGS(ov, ov, cur, cur, cur,
-	    cur, DB_INT(q->limit + 1)), q->limit, admin_prq_row, &q->out);
+	if ((rc = rest_page_collect(db, AD_PRQ_LIST, DB_ARGS(ov, ov, cur, cur,
+	    cur, cur, DB_INT(q->limit + 1)), q->limit, admin_prq_row,
+	    &q->out)) != DB_OK)
+		return rc;
+	/*
+	 * The page shows these users' requests (their e-mail, their words):
+	 * each of them sees that access in GET /gdpr/admin-access.
+	 */
+	json_array_foreach(json_object_get(q->out, "items"), i, item) {
+		if ((rc = admin_audit(q->r, strtoull(json_string_value(
+		    json_object_get(item, "user_id")), NULL, 10),
+		    "privacy_request_read", q->reason, arena_printf(q->r->arena,
+		    "request %s", json_string_value(json_object_get(item,
+		    "id"))))) != DB_OK)
+			return rc;
+	}
+	return DB_OK;
 }
 
 int

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "arena.h"
 #include "email.h"
 #include "req.h"
 #include "resp.h"
@@ -131,9 +132,14 @@ admin_user_view_tx(struct db *db, void *arg)
 		v->out = admin_user_row(db);
 		db_done(db);
 	}
-	/* A look at an id that names nobody is recorded too. */
-	rc = admin_audit(v->r, v->id, "user_view", v->reason,
-	    v->out != NULL ? NULL : "not_found");
+	/*
+	 * A look at an id that names nobody is recorded too, without a
+	 * target: the account that gets that id later was not looked at.
+	 */
+	rc = v->out != NULL ? admin_audit(v->r, v->id, "user_view", v->reason,
+	    NULL) : admin_audit(v->r, 0, "user_view", v->reason,
+	    arena_printf(v->r->arena, "not_found: %llu",
+	    (unsigned long long)v->id));
 	/* Committed, then answered 404: DB_OK with no object. */
 	return rc;
 }

@@ -235,8 +235,10 @@ class Admin(unittest.TestCase):
     def test_view_unknown_and_malformed_ids(self):
         r = self.call("GET", "/api/v1/admin/users/999999999999?reason=check")
         self.assertEqual((r.status, r.json["code"]), (404, "not_found"))
+        # Recorded without a target: whoever gets that id later was not
+        # looked at, and must not find this row in their admin accesses.
         self.assertEqual(audit_rows(admin_id=self.admin_id)[-1][2:6],
-                         (999999999999, "user_view", "check", "not_found"))
+                         (None, "user_view", "check", "not_found: 999999999999"))
         for bad in ("0", "abc", "01"):
             r = self.call("GET", "/api/v1/admin/users/%s?reason=check" % bad)
             self.assertEqual(r.status, 404, bad)
@@ -360,8 +362,17 @@ class Admin(unittest.TestCase):
         self.assertTrue(all(not i["overdue"] for i in due))
         self.assertEqual([i["id"] for i in due if i["user_email"] == addr],
                          [ids["due5"], ids["due20"]])
-        self.assertEqual(audit_rows(admin_id=self.admin_id)[-1][3:6],
-                         ("privacy_queue_read", "", "overdue=false"))
+        start = max_audit_id()
+        due = self.queue("&overdue=false")
+        rows = [r for r in audit_rows(admin_id=self.admin_id) if r[0] > start]
+        self.assertEqual(rows[0][3:6], ("privacy_queue_read", "", "overdue=false"))
+        self.assertEqual({r[3] for r in rows}, {"privacy_queue_read", "privacy_request_read"})
+        # Each user whose request the page showed sees that access.
+        uid = t.user_id(addr)
+        self.assertEqual(sorted(r[5] for r in rows if r[2] == uid),
+                         sorted("request %s" % i for i in (ids["due5"], ids["due20"])))
+        seen = c.call("GET", "/api/v1/gdpr/admin-access").json["items"]
+        self.assertIn("privacy_request_read", [i["action"] for i in seen])
         for q in ("?overdue=yes", "?overdue=", "?limit=500", "?cursor=x"):
             r = self.call("GET", "/api/v1/admin/privacy-requests" + q)
             self.assertEqual(r.status, 400, q)

@@ -50,9 +50,15 @@ class Restriction(unittest.TestCase):
         restrict(self.uid, False)
 
     def test_every_write_route_is_423(self):
+        # A prospect's own rights (erasure, objection) stay open: below.
+        rights = {("DELETE", "/api/v1/prospects/{id}"), ("POST", "/api/v1/prospects/{id}/erase"),
+                  ("POST", "/api/v1/suppressions")}
         writes = [(m, p) for g in ("prospects", "campaigns") for m, p in routes(g)
-                  if m not in ("GET", "HEAD") and not p.startswith("/api/v1/u/")]
+                  if m not in ("GET", "HEAD") and not p.startswith("/api/v1/u/")
+                  and (m, p) not in rights]
         self.assertGreater(len(writes), 30)
+        victim = int(self.c.call("POST", "/api/v1/prospects",
+                                 {"name": "Serrurerie Effacée"}).json["id"])
         before = t.sql("SELECT COUNT(*) FROM prospect WHERE user_id = %s", (self.uid,))
         restrict(self.uid)
         for method, pattern in writes:
@@ -73,6 +79,15 @@ class Restriction(unittest.TestCase):
             self.assertEqual(self.c.call("GET", path).status, 200, path)
         r = self.c.call("POST", "/api/v1/billing/portal", {})
         self.assertNotEqual(r.status, 423, r)
+        # A prospect's objection and erasure are honoured all the same
+        # (GDPR art. 18(2): another person's rights).
+        r = self.c.call("POST", "/api/v1/suppressions", {"kind": "email",
+                                                         "value": "objection@exemple.fr"})
+        self.assertEqual(r.status, 201, r)
+        r = self.c.call("POST", "/api/v1/prospects/%d/erase" % victim)
+        self.assertIn(r.status, (200, 204), r)
+        self.assertEqual(t.sql("SELECT COUNT(*) FROM prospect WHERE id = %s", (victim,))[0][0],
+                         0)
         # Lifted: writes work again.
         restrict(self.uid, False)
         r = self.c.call("POST", "/api/v1/prospects", {"name": "Fleuriste Dégelé"})

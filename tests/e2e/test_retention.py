@@ -222,7 +222,13 @@ class Retention(unittest.TestCase):
         self.assertEqual(len(retention_mails(ka)), 1)
         m = t.wait_mail(ka, count=2)[-1]
         self.assertIn("1 prospect", m["Subject"])
-        self.assertIn("trois ans", t.mail_text(m))
+        text = t.mail_text(m)
+        self.assertIn("trois ans", text)
+        # It names the prospect, in good French (one: singular throughout).
+        self.assertIn("- Vieille boulangerie", text)
+        self.assertIn("venu de lui", text)
+        self.assertIn("il sera supprimé à partir du", text)
+        self.assertNotIn("sera sera", text)
 
         # Again: nothing more to do, no second e-mail.
         rc, again, out = retention()
