@@ -42,7 +42,7 @@ GRANT SELECT (email, password_hash, totp_secret_ct, totp_enabled_at, totp_last_s
 -- issue 6 (admin): the policy in force at login (its text_url for the
 -- prompt) and whether the account accepted it, before a session exists;
 -- a signed-in user's acceptance through the view (POST /auth/policy/accept).
-GRANT SELECT (text_url) ON policy_version TO 'prospea_auth'@'localhost';
+GRANT SELECT (text_url, summary) ON policy_version TO 'prospea_auth'@'localhost';
 GRANT SELECT (user_id, policy_version_id) ON policy_acceptance TO 'prospea_auth'@'localhost';
 GRANT SELECT (policy_version_id),
       INSERT (user_id, policy_version_id, accepted_at, ip)

@@ -24,27 +24,8 @@
 #include "req.h"
 #include "resp.h"
 #include "sess.h"
+#include "policy.h"
 #include "tmail.h"
-
-static const char policy_subject[] =
-    "Évolution de notre politique de confidentialité – Prospea";
-
-/* Everything after the greeting: version, date, summary, link. */
-static const char policy_body[] =
-    "Nous faisons évoluer la politique de confidentialité de Prospea. La "
-    "nouvelle version (%s) entrera en vigueur le %s.\n\n"
-    "Ce qui change, en résumé :\n\n%s\n\n"
-    "Le texte complet : %s\n\n"
-    "À votre première connexion après cette date, nous vous demanderons "
-    "d'accepter cette nouvelle version. D'ici là, rien ne change pour "
-    "vous. Pour toute question, ou pour exercer vos droits, écrivez-nous "
-    "à dpo@prospea.fr ou utilisez l'espace « RGPD et données ».\n\n"
-    "L'équipe Prospea\n";
-
-static const char *const fr_months[12] = {
-	"janvier", "février", "mars", "avril", "mai", "juin", "juillet",
-	"août", "septembre", "octobre", "novembre", "décembre"
-};
 
 /*
  * "2027-03-15T00:00:00Z" (optionally with .sss before the Z; RFC 3339 in
@@ -89,7 +70,7 @@ struct recipient {
 
 struct publish {
 	struct req	*r;
-	const char	*version, *summary, *text_url, *date_fr;
+	const char	*version, *summary, *text_url;
 	time_t		 effective;
 	size_t		 notified;
 	json_t		*out;
@@ -150,33 +131,22 @@ admin_policy_notify(struct publish *p, struct db *db)
 {
 	struct tmail_msg m[TMAIL_BULK];
 	struct recipient *to = NULL;
-	char		*texts[TMAIL_BULK], *rest;
+	char		*texts[TMAIL_BULK];
 	size_t		 n, i, k, done;
 	int		 rc;
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	if (asprintf(&rest, policy_body, p->version, p->date_fr, p->summary,
-	    p->text_url) == -1)
-		abort();
-#pragma GCC diagnostic pop
-	if ((rc = admin_recipients(db, &to, &n)) != DB_OK) {
-		free(rest);
+	if ((rc = admin_recipients(db, &to, &n)) != DB_OK)
 		return rc;
-	}
 	for (done = 0; done < n && rc == DB_OK; done += k) {
 		k = n - done < TMAIL_BULK ? n - done : TMAIL_BULK;
 		for (i = 0; i < k; i++) {
 			const struct recipient *u = &to[done + i];
 
-			if (asprintf(&texts[i], "Bonjour%s%s,\n\n%s",
-			    u->first_name != NULL ? " " : "",
-			    u->first_name != NULL ? u->first_name : "",
-			    rest) == -1)
-				abort();
+			texts[i] = policy_notice_text(u->first_name, p->version,
+			    p->effective, p->summary, p->text_url);
 			m[i].user_id = u->id;
 			m[i].to_addr = u->email;
-			m[i].subject = policy_subject;
+			m[i].subject = policy_notice_subject;
 			m[i].text = texts[i];
 		}
 		rc = tmail_queue_many(db, "policy_change", m, k);
@@ -185,7 +155,6 @@ admin_policy_notify(struct publish *p, struct db *db)
 	}
 	p->notified = rc == DB_OK ? n : 0;
 	admin_recipients_free(to, n);
-	free(rest);
 	return rc;
 }
 
@@ -257,10 +226,6 @@ admin_policy_publish(struct req *r)
 	    strpbrk(p.text_url, " \"<>\\^`{|}") != NULL)
 		return resp_unprocessable(r, "text_url", "url",
 		    "text_url is an https:// address.");
-	gmtime_r(&p.effective, &tm);
-	p.date_fr = arena_printf(r->arena, "%d %s %d à %02d:%02d (UTC)",
-	    tm.tm_mday, fr_months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
-	    tm.tm_min);
 	return admin_tx_reply(r, admin_policy_publish_tx, &p, &p.out, 201,
 	    "version_exists", "A policy version of this name exists already.");
 }

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -23,6 +24,8 @@
 #include "email.h"
 #include "log.h"
 #include "passwd.h"
+#include "policy.h"
+#include "tmail.h"
 #include "req.h"
 #include "resp.h"
 #include "secret.h"
@@ -85,6 +88,54 @@ auth_tokens_expire(struct db *db, uint64_t user_id, const char *kind)
 
 	rc = db_exec(db, AS_TOKENS_EXPIRE, DB_ARGS(DB_INT(user_id), DB_TEXT(kind)));
 	return rc == DB_NONE ? DB_OK : rc;
+}
+
+/*
+ * The notice of every policy version published but not yet in force
+ * (policy.h): an account opened during a notice period gets it too, so
+ * that nobody is asked to accept a version without its notice. In the
+ * sign-up's transaction. A db.h code.
+ */
+static int
+auth_policy_upcoming(struct db *db, uint64_t uid, const char *email,
+    const char *first)
+{
+	struct {
+		char	*version, *summary, *url;
+		time_t	 at;
+	}		 v[4];
+	size_t		 n = 0, i;
+	char		*text;
+	int		 rc;
+
+	if ((rc = db_query(db, AS_POLICY_UPCOMING, DB_NOARGS)) != DB_OK)
+		return rc == DB_NONE ? DB_OK : rc;
+	while ((rc = db_next(db)) == DB_OK)
+		if (n < sizeof(v) / sizeof(v[0])) {
+			v[n].version = strdup(db_str(db, 0));
+			v[n].at = (time_t)db_int(db, 1);
+			v[n].summary = strdup(db_str(db, 2));
+			v[n].url = strdup(db_str(db, 3));
+			if (v[n].version == NULL || v[n].summary == NULL ||
+			    v[n].url == NULL)
+				abort();
+			n++;
+		}
+	if (rc == DB_NONE)
+		rc = DB_OK;
+	for (i = 0; i < n; i++) {
+		if (rc == DB_OK) {
+			text = policy_notice_text(first, v[i].version, v[i].at,
+			    v[i].summary, v[i].url);
+			rc = tmail_queue(db, uid, "policy_change", email,
+			    policy_notice_subject, text);
+			free(text);
+		}
+		free(v[i].version);
+		free(v[i].summary);
+		free(v[i].url);
+	}
+	return rc;
 }
 
 /* Answers a weak new password (422) and returns 1; 0 when it is fine. */
@@ -157,7 +208,10 @@ auth_signup_tx(struct db *db, void *arg)
 		return rc;
 	if ((rc = sess_event(r, uid, "signup")) != DB_OK)
 		return rc;
-	return auth_mail(r, AM_VERIFY, uid, su->email, NULL);
+	if ((rc = auth_mail(r, AM_VERIFY, uid, su->email, NULL)) != DB_OK)
+		return rc;
+	return auth_policy_upcoming(db, uid, su->email,
+	    req_str(r, SU_FIRST));
 }
 
 int

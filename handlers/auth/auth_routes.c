@@ -125,6 +125,11 @@ static const char *const auth_sql[AS__MAX] = {
 	[AS_ACCEPT_INSERT] =
 	    "INSERT INTO policy_acceptance (user_id, policy_version_id, "
 	    "accepted_at, ip) VALUES (?, ?, NOW(3), ?)",
+	/* Published, not yet in force: its notice is owed to new accounts too. */
+	[AS_POLICY_UPCOMING] =
+	    "SELECT version, UNIX_TIMESTAMP(effective_at), summary, text_url "
+	    "FROM policy_version WHERE effective_at > NOW(3) "
+	    "ORDER BY effective_at",
 	[AS_TOKEN_INSERT] =
 	    "INSERT INTO auth_token (user_id, kind, token_hash, created_at, "
 	    "expires_at) VALUES (?, ?, ?, NOW(3), NOW(3) + INTERVAL ? SECOND)",

@@ -500,6 +500,12 @@ class PolicyVersions(unittest.TestCase):
                                     "version %s, %d users notified" % (v, active)))
         # Still in the future: nothing asked at sign-in yet.
         self.assertEqual(t.Client().login(u2_addr, PW).status, 200)
+        # Who signs up during the notice period gets the notice too.
+        late = t.unique_email("policy-late")
+        t.signup(late)
+        notices = t.sql("SELECT subject FROM transactional_email WHERE kind = 'policy_change' "
+                        "AND to_addr = %s", (late,))
+        self.assertEqual(len(notices), 1, notices)
 
         # Every notice goes out through the mailer; each states the date and summary.
         m = t.wait_mail(u1_addr, 2)[-1]
@@ -526,7 +532,8 @@ class PolicyVersions(unittest.TestCase):
                 msg = email.message_from_binary_file(fh, policy=email.policy.default)
             if "version (%s)" % v in t.mail_text(msg):
                 captured += 1
-        self.assertEqual(captured, active, "every open account's notice was delivered")
+        self.assertEqual(captured, active + 1,
+                         "every open account's notice was delivered, the late one's too")
 
         # In force: the next sign-in asks for it, before the TOTP code.
         t.sql("UPDATE policy_version SET effective_at = NOW(3) - INTERVAL 1 MINUTE "

@@ -36,7 +36,7 @@ READABLE = {
                          "totp_secret_ct", "totp_enabled_at", "totp_last_step",
                          "restricted_at", "erasure_due_at"},
         "auth_token": {"id", "user_id", "kind", "token_hash", "expires_at", "used_at"},
-        "policy_version": {"id", "version", "effective_at", "text_url"},
+        "policy_version": {"id", "version", "effective_at", "text_url", "summary"},
         # whether the account accepted the policy in force (login, session)
         "policy_acceptance": {"user_id", "policy_version_id"},
         "my_policy_acceptance": {"policy_version_id"},
