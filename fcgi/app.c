@@ -167,9 +167,12 @@ app_dispatch(struct req *r, const struct app *app)
 	 */
 	if ((rt->flags & ROUTE_ADMIN) &&
 	    (strcmp(r->sess->role, "admin") != 0 || !r->sess->totp_enabled ||
-	    !r->sess->totp_verified))
+	    !r->sess->totp_verified)) {
+		/* A try at the admin routes is a security event of its own. */
+		app_event(r, "admin_refused");
 		return resp_problem(r, 403, "forbidden",
 		    "This needs an administrator signed in with a second factor.");
+	}
 
 	if (r->method != M_GET && r->method != M_HEAD) {
 		if (r->origin != NULL && !(rt->flags & ROUTE_FORM) &&

@@ -228,9 +228,16 @@ static const char *const rt_sql[RT__MAX] = {
 	[RT_ACCOUNT_LOCK] =
 	    "SELECT id FROM user_account WHERE id = ? AND status = 'closed' "
 	    "AND erasure_due_at <= ? FOR UPDATE",
+	/*
+	 * The person's mail, also where another account's row names the
+	 * address (the notice that an address asked for is taken is filed
+	 * under the asker).
+	 */
 	[RT_ACCOUNT_TMAILS] =
-	    "SELECT id, to_addr FROM transactional_email WHERE user_id = ? "
-	    "AND to_addr NOT LIKE '" RT_HASHED "%' FOR UPDATE",
+	    "SELECT id, to_addr FROM transactional_email WHERE (user_id = ? "
+	    "OR LOWER(to_addr) = (SELECT LOWER(email) FROM user_account "
+	    "WHERE id = ?)) AND to_addr NOT LIKE '" RT_HASHED "%' FOR UPDATE",
+
 	/* Evidence without the person: the keyed hash, no body, no error. */
 	[RT_ACCOUNT_TMAIL_HASH] =
 	    "UPDATE transactional_email SET to_addr = ?, body_ct = NULL, "
@@ -406,7 +413,7 @@ rt_account_tmails(struct rt *t)
 	int		 rc;
 
 	if ((rc = db_query(t->db, RT_ACCOUNT_TMAILS,
-	    DB_ARGS(DB_INT(t->user)))) != DB_OK)
+	    DB_ARGS(DB_INT(t->user), DB_INT(t->user)))) != DB_OK)
 		return rc;
 	while ((rc = db_next(t->db)) == DB_OK) {
 		if (n == cap) {

@@ -36,6 +36,7 @@ admin_parse_utc(const char *s, time_t *out)
 {
 	struct tm	 tm;
 	const char	*p;
+	int		 mday, mon;
 
 	memset(&tm, 0, sizeof(tm));
 	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL ||
@@ -50,7 +51,12 @@ admin_parse_utc(const char *s, time_t *out)
 	}
 	if (strcmp(p, "Z") != 0)
 		return -1;
+	/* A date that exists (no 31 February), within a lifetime. */
+	mday = tm.tm_mday;
+	mon = tm.tm_mon;
 	*out = timegm(&tm);
+	if (tm.tm_mday != mday || tm.tm_mon != mon || tm.tm_year + 1900 > 2099)
+		return -1;
 	return 0;
 }
 

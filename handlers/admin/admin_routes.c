@@ -117,7 +117,8 @@ static const char *const admin_sql[AD__MAX] = {
 	/* effective_at in seconds since the epoch; the connection is UTC. */
 	T(AD_POLICY_INSERT) =
 	    "INSERT INTO policy_version (version, effective_at, summary, "
-	    "text_url, published_at) VALUES (?, FROM_UNIXTIME(?), ?, ?, NOW(3))",
+	    "text_url, published_at) VALUES (?, "
+	    "'1970-01-01 00:00:00' + INTERVAL ? SECOND, ?, ?, NOW(3))",
 	T(AD_POLICY_GET) =
 	    "SELECT id, version, " ISO("effective_at") ", summary, text_url, "
 	    ISO("published_at") " FROM policy_version WHERE id = ?",

@@ -36,6 +36,7 @@ enum gdpr_stmt {
 	GS_USER_PENDING,
 	GS_USER_EMAIL_SET,
 	GS_ERASE,
+	GS_PENDING_RELEASE,
 	GS_SESSIONS_REVOKE,
 	GS_ERASE_CANCEL,
 	GS_RESTRICT_SET,
@@ -49,6 +50,8 @@ enum gdpr_stmt {
 	GS_REQ_OPEN_COUNT,
 	GS_ADMIN_ACCESS,
 	/* The export (gdpr_export.c): one statement per section, in order. */
+	GS_EX_LOCK,
+	GS_EX_UNLOCK,
 	GS_EX_PROFILE,
 	GS_EX_CONSENTS,
 	GS_EX_SESSIONS,

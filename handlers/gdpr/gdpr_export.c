@@ -117,8 +117,8 @@ export_section(struct req *r, const struct export_section *s, int first)
 	return export_put(r, "]") == -1 ? DB_NONE : DB_OK;
 }
 
-int
-gdpr_export(struct req *r)
+static int
+gdpr_export_run(struct req *r)
 {
 	char		 date[16], now[32];
 	time_t		 t = time(NULL);
@@ -149,13 +149,37 @@ gdpr_export(struct req *r)
 		if (rc == DB_NONE)
 			return 200;	/* the client went away */
 		if (rc != DB_OK) {
-			/* The status is sent: the document ends short, unparsable. */
+			/*
+			 * The status is sent: the document ends short, without
+			 * its closing "complete": true (docs/gdpr-export.md).
+			 */
 			log_err("export for user %llu cut short in %s (db %d, "
 			    "errno %u)", (unsigned long long)r->sess->user_id,
 			    export_sections[i].name, rc, db_errno(r->db));
 			return 200;
 		}
 	}
-	export_put(r, "\n}\n");
+	/* Last, so that a document cut short can never look whole. */
+	export_put(r, ",\n\"complete\":true\n}\n");
 	return 200;
+}
+
+int
+gdpr_export(struct req *r)
+{
+	uint64_t	 uid = r->sess->user_id;
+	int		 rc, got, status;
+
+	if ((rc = db_one(r->db, GS_EX_LOCK, DB_ARGS(DB_INT(uid)))) != DB_OK)
+		return resp_db(r, rc == DB_NONE ? DB_ERR : rc);
+	got = db_int(r->db, 0) == 1;
+	db_done(r->db);
+	if (!got)
+		return resp_retry(r, 429, 5, "export_running",
+		    "An export of your data is being written: wait for it, then "
+		    "ask again.");
+	status = gdpr_export_run(r);
+	if (db_one(r->db, GS_EX_UNLOCK, DB_ARGS(DB_INT(uid))) == DB_OK)
+		db_done(r->db);
+	return status;
 }

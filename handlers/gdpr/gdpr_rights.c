@@ -112,6 +112,10 @@ gdpr_erasure_tx(struct db *db, void *arg)
 		return rc;
 	if ((rc = db_exec(db, GS_SESSIONS_REVOKE, DB_NOARGS)) != DB_OK)
 		return rc == DB_NONE ? DB_ERR : rc;	/* this one was live */
+	rc = db_exec(db, GS_PENDING_RELEASE, DB_ARGS(DB_INT(uid),
+	    DB_TEXT(r->sess->email)));
+	if (rc != DB_OK && rc != DB_NONE)
+		return rc;
 	rc = db_exec(db, GS_TOKENS_EXPIRE, DB_ARGS(DB_INT(uid),
 	    DB_TEXT("email_change")));
 	if (rc != DB_OK && rc != DB_NONE)

@@ -203,6 +203,13 @@ static const char *const gdpr_sql[GS__MAX] = {
 	    "erasure_requested_at = NOW(3), "
 	    "erasure_due_at = NOW(3) + INTERVAL ? DAY, pending_email = NULL, "
 	    "updated_at = NOW(3) WHERE status = 'active'",
+	/*
+	 * Other accounts' e-mail changes to this address, not confirmed:
+	 * withdrawn, so no row of another account keeps the erased address.
+	 */
+	[GS_PENDING_RELEASE] =
+	    "UPDATE user_account SET pending_email = NULL, updated_at = NOW(3) "
+	    "WHERE id <> ? AND pending_email = ?",
 	[GS_SESSIONS_REVOKE] =
 	    "UPDATE my_session SET revoked_at = NOW(3) WHERE revoked_at IS NULL",
 	/* Cancellable while the purge has not come (the worker's rule). */
@@ -261,6 +268,15 @@ static const char *const gdpr_sql[GS__MAX] = {
 	 * Single-row sections take no arguments; the others a cursor id and
 	 * a page size (PAGE). docs/gdpr-export.md documents every member.
 	 */
+	/*
+	 * One export at a time per user: each holds a handler child for
+	 * seconds (100 000 prospects: about 3 s), which the public routes of
+	 * the group share.
+	 */
+	[GS_EX_LOCK] =
+	    "SELECT GET_LOCK(CONCAT('prospea:export:', ?), 0)",
+	[GS_EX_UNLOCK] =
+	    "SELECT RELEASE_LOCK(CONCAT('prospea:export:', ?))",
 	[GS_EX_PROFILE] =
 	    "SELECT id, JSON_OBJECT('id', " SID("id") ", 'email', email, "
 	    "'pending_email', pending_email, 'first_name', first_name, "

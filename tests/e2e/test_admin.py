@@ -116,11 +116,18 @@ class Admin(unittest.TestCase):
             self.assertEqual(r.status, 401, (method, path, r))
 
     def test_non_admin_is_403_and_nothing_is_recorded(self):
+        """Refused before any admin work: no audit row (nothing was seen),
+        but each try is a security event of the user's (admin_refused)."""
         before = max_audit_id()
+        uid = t.user_id(self.user_addr)
+        events = t.sql("SELECT COUNT(*) FROM security_event WHERE user_id = %s AND "
+                       "kind = 'admin_refused'", (uid,))[0][0]
         for method, path in ROUTES:
             r = self.user.call(method, path, {} if method == "POST" else None)
             self.assertEqual((r.status, r.json["code"]), (403, "forbidden"), (method, path))
         self.assertEqual(max_audit_id(), before)
+        self.assertEqual(t.sql("SELECT COUNT(*) FROM security_event WHERE user_id = %s AND "
+                               "kind = 'admin_refused'", (uid,))[0][0], events + len(ROUTES))
 
     def test_admin_without_totp_is_403(self):
         c, addr, _, _ = new_admin(totp=False)
@@ -445,6 +452,8 @@ class PolicyVersions(unittest.TestCase):
         for change, field in (({"effective_at": self.iso(29)}, "effective_at"),
                               ({"effective_at": self.iso(-1)}, "effective_at"),
                               ({"effective_at": "2027-13-01T00:00:00Z"}, "effective_at"),
+                              ({"effective_at": "2027-02-31T00:00:00Z"}, "effective_at"),
+                              ({"effective_at": "2100-01-01T00:00:00Z"}, "effective_at"),
                               ({"effective_at": "demain matin 10h"}, "effective_at"),
                               ({"version": "v 2/3"}, "version"),
                               ({"text_url": "http://prospea.fr/x"}, "text_url")):

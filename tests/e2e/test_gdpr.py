@@ -496,6 +496,30 @@ class Export(unittest.TestCase):
         cls.resp = r
         cls.doc = r.json
 
+    def test_complete_comes_last(self):
+        """A document written whole ends with "complete": true (one cut short
+        by a failure after the 200 has neither it nor its closing brace)."""
+        self.assertEqual(list(self.doc)[-1], "complete")
+        self.assertIs(self.doc["complete"], True)
+        self.assertTrue(self.resp.body.rstrip().endswith(b'"complete":true\n}'))
+
+    def test_one_export_at_a_time(self):
+        """An export holds a handler child for seconds: a second one of the
+        same user while it runs is 429 (the lock held here stands for it)."""
+        uid = t.user_id(self.addr)
+        conn = t.db()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT GET_LOCK(CONCAT('prospea:export:', %s), 5)", (uid,))
+                self.assertEqual(cur.fetchone()[0], 1)
+            r = self.c.call("GET", G + "/export")
+            self.assertEqual((r.status, r.json["code"]), (429, "export_running"))
+            self.assertIsNotNone(r.header("Retry-After"))
+            self.assertEqual(self.b.call("GET", G + "/export").status, 200, "another user")
+        finally:
+            conn.close()
+        self.assertEqual(self.c.call("GET", G + "/export").status, 200)
+
     def test_headers(self):
         self.assertTrue(self.resp.header("Content-Type").startswith("application/json"))
         self.assertRegex(self.resp.header("Content-Disposition"),

@@ -337,6 +337,13 @@ class Retention(unittest.TestCase):
                (u, "Tout effacer, %s" % last))
         inv = invoice(u, (self.t0 + datetime.timedelta(days=3650)).date(),
                       "%s %s" % (first, last), addr)
+        # Another account asked for this address (taken: its owner got a
+        # notice, filed under the asker) and never confirmed it.
+        other, oaddr = t.logged_in(prefix="ret-asker")
+        self.assertEqual(other.call("PATCH", "/api/v1/account", {"email": addr.upper()}).status,
+                         200)
+        self.assertEqual(t.sql("SELECT COUNT(*) FROM transactional_email WHERE to_addr = %s "
+                               "AND user_id = %s", (addr, t.user_id(oaddr)))[0][0], 1)
         aud = audit(u, self.t0)
         mails = [r[0] for r in t.sql("SELECT id FROM transactional_email WHERE user_id = %s",
                                      (u,))]
@@ -346,9 +353,12 @@ class Retention(unittest.TestCase):
               "NOW() + INTERVAL 1 DAY, body_ct = 'x', last_error = %s WHERE id = %s",
               ("550 <%s> unknown" % addr, queued))
         self.assertGreater(one("SELECT COUNT(*) FROM security_event WHERE user_id = %s", (u,)), 0)
-        # Closed for erasure: not yet due, then due.
-        t.sql("UPDATE user_account SET status = 'closed', erasure_requested_at = NOW(), "
-              "erasure_due_at = NOW() + INTERVAL 1 DAY WHERE id = %s", (u,))
+        # Closed for erasure (as the user asks it): not yet due, then due.
+        r = c.call("POST", "/api/v1/gdpr/erasure", {"password": PW})
+        self.assertEqual(r.status, 202, r)
+        self.assertEqual(t.sql("SELECT pending_email FROM user_account WHERE id = %s",
+                               (t.user_id(oaddr),))[0][0], None,
+                         "another account's change to the erased address is withdrawn")
         rc, dry, out = retention("--dry-run")
         self.assertEqual((rc, dry["accounts"]), (0, 0), out)
         t.sql("UPDATE user_account SET erasure_due_at = NOW() - INTERVAL 1 SECOND "
