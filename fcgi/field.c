@@ -156,6 +156,9 @@ field_email(const struct field *f, json_t *v, const char **code,
 	return 0;
 }
 
+/* field_enum()'s message: the next call writes it again. */
+static char	field_enum_msg[512];
+
 int
 field_enum(const struct field *f, json_t *v, const char **code, const char **msg)
 {
@@ -167,7 +170,15 @@ field_enum(const struct field *f, json_t *v, const char **code, const char **msg
 		if (strcmp(*e, json_string_value(v)) == 0)
 			return 0;
 	*code = "enum";
-	*msg = "is not one of the allowed values";
+	/* The allowed values, so that the message says what to send. */
+	snprintf(field_enum_msg, sizeof(field_enum_msg), "must be one of:");
+	for (e = f->enums; e != NULL && *e != NULL; e++)
+		if (strlen(field_enum_msg) + strlen(*e) + 3 <
+		    sizeof(field_enum_msg))
+			snprintf(field_enum_msg + strlen(field_enum_msg),
+			    sizeof(field_enum_msg) - strlen(field_enum_msg),
+			    "%s %s", e == f->enums ? "" : ",", *e);
+	*msg = field_enum_msg;
 	return -1;
 }
 

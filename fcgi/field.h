@@ -19,7 +19,9 @@ struct field;
 /*
  * A value check: 0 if v is acceptable for f; otherwise -1 with *code set
  * to a stable machine-readable code ("type", "too_long", "email"...) and
- * *msg to an English sentence for people. Both are static strings.
+ * *msg to an English sentence for people. Both are static strings
+ * (field_enum()'s sentence names the allowed values in a static buffer
+ * that its next call rewrites: copy it before).
  */
 typedef int (*field_fn)(const struct field *f, json_t *v, const char **code,
     const char **msg);

@@ -139,6 +139,12 @@ static const char *const camp_sql[CC__MAX] = {
 	    " WHERE campaign_id = ? AND position = ? AND status = 'active'"
 	    " AND due_at > NOW(3) AND (lease_until IS NULL OR lease_until < NOW(3))"
 	    " AND updated_at >= FROM_UNIXTIME(?) AND updated_at < FROM_UNIXTIME(?)",
+	/* Archived: final, so nobody is left waiting in it. */
+	T(CC_ARCHIVE_STOP) = "UPDATE my_enrollment SET status = 'stopped',"
+	    " stop_reason = 'removed', due_at = NULL, finished_at = NOW(3),"
+	    " updated_at = NOW(3) WHERE campaign_id = ? AND status = 'active'",
+	T(CC_ARCHIVE_TASKS) = "UPDATE my_task SET status = 'canceled'"
+	    " WHERE campaign_id = ? AND status = 'open'",
 	T(CC_TEMPLATE_CHANNEL) = "SELECT channel, subject IS NOT NULL"
 	    " FROM my_template WHERE id = ?",
 	T(CC_SCRIPT_ID) = "SELECT id FROM my_call_script WHERE id = ?",
@@ -1318,7 +1324,13 @@ camp_move_run(struct db *db, void *arg)
 	}
 	rc = db_exec(db, CC_STATUS, DB_ARGS(DB_TEXT(to), DB_TEXT(to),
 	    DB_INT(d->id)));
-	return rc == DB_NONE ? DB_ERR : rc;
+	if (rc != DB_OK || tx->move != MOVE_ARCHIVE)
+		return rc == DB_NONE ? DB_ERR : rc;
+	if ((rc = db_exec(db, CC_ARCHIVE_STOP, DB_ARGS(DB_INT(d->id)))) != DB_OK &&
+	    rc != DB_NONE)
+		return rc;
+	rc = db_exec(db, CC_ARCHIVE_TASKS, DB_ARGS(DB_INT(d->id)));
+	return rc == DB_NONE ? DB_OK : rc;
 }
 
 static int

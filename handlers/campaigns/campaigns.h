@@ -156,6 +156,8 @@ enum camp_stmt {
 	CC_COMPLETE_PAST,	/* active enrollments past the last step */
 	CC_RESCHEDULE,		/* put-off message steps due now, to time again */
 	CC_WAITING,		/* when the enrollments at a wait began waiting */
+	CC_ARCHIVE_STOP,	/* an archived campaign's enrollments stopped */
+	CC_ARCHIVE_TASKS,	/* and its open calls canceled */
 	CC_REWAIT,		/* their due time, timed again */
 	CC_TEMPLATE_CHANNEL,
 	CC_SCRIPT_ID,

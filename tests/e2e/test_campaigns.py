@@ -413,7 +413,10 @@ class States(Base):
         self.assertEqual(self.c.call("POST", path + "/enroll",
                                      {"prospect_ids": [p]}).status, 409)
         self.assertEqual(self.c.call("DELETE", path).status, 409)
-        self.assertEqual(self.c.call("GET", path).json["counts"]["active"], 1)
+        # Archived is final: nobody is left waiting in it.
+        counts = self.c.call("GET", path).json["counts"]
+        self.assertEqual((counts["active"], counts["stopped"]), (0, 1))
+        self.assertEqual(u.enrollment(camp["id"], p)[1:3], ("stopped", "removed"))
         self.assertEqual(self.c.call("POST", C + "/999999999/start").status, 404)
 
     def test_new_timing_brings_put_off_steps_forward(self):

@@ -177,6 +177,29 @@ test_field_null(void **state)
 	field_res_free(&res);
 }
 
+/* An enum's message names what is allowed. */
+static void
+test_field_enum_names_values(void **state)
+{
+	static const char bad[] = "{\"enum\": \"monthly\"}";
+	struct field_res	 res;
+	json_t			*vals[TF__MAX], *e = NULL, *x;
+	size_t			 i;
+
+	(void)state;
+	assert_int_equal(field_parse_exact(&res, vals, bad, sizeof(bad) - 1,
+	    test_fields, TF__MAX), FIELD_INVALID);
+	json_array_foreach(res.errors, i, x)
+		if (strcmp(json_string_value(json_object_get(x, "field")),
+		    "enum") == 0)
+			e = x;
+	assert_non_null(e);
+	assert_string_equal(json_string_value(json_object_get(e, "code")), "enum");
+	assert_string_equal(json_string_value(json_object_get(e, "message")),
+	    "must be one of: daily, weekly");
+	field_res_free(&res);
+}
+
 /* An empty table accepts only an empty object (or an empty body). */
 static void
 test_field_empty_table(void **state)
@@ -289,6 +312,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_field_error_order),
 		cmocka_unit_test(test_field_null),
+		cmocka_unit_test(test_field_enum_names_values),
 		cmocka_unit_test(test_field_empty_table),
 		cmocka_unit_test(test_field_len_honoured),
 		cmocka_unit_test(test_field_hostile_depth),
