@@ -477,6 +477,8 @@ GRANT SELECT (id, retain_until), DELETE ON invoice TO 'prospea_retention'@'local
 GRANT SELECT (id, expires_at, revoked_at, last_seen_at), DELETE ON session TO 'prospea_retention'@'localhost';
 GRANT SELECT (id, expires_at, used_at), DELETE ON auth_token TO 'prospea_retention'@'localhost';
 GRANT SELECT (k, window_start, blocked_until), DELETE ON auth_throttle TO 'prospea_retention'@'localhost';
+GRANT SELECT (user_id, place_id, fetched_at), DELETE ON places_result TO 'prospea_retention'@'localhost';
+GRANT SELECT (id, received_at), DELETE ON stripe_event TO 'prospea_retention'@'localhost';
 GRANT SELECT (id, user_id, name, created_at, last_prospect_contact_at, retention_warned_at),
       UPDATE (retention_warned_at), DELETE
       ON prospect TO 'prospea_retention'@'localhost';

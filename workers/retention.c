@@ -75,6 +75,10 @@
 #define RT_TMAIL	"INTERVAL 3 YEAR"
 #define RT_PROSPECT	"INTERVAL 3 YEAR"
 #define RT_NOTICE	"INTERVAL 30 DAY"
+/* Google Places results: a 24-hour cache (Places API policies, README). */
+#define RT_PLACES	"INTERVAL 24 HOUR"
+/* Stripe events: billing records, kept as long as invoices. */
+#define RT_BILLING	"INTERVAL 10 YEAR"
 /* A prospect is old at T when its last contact is at or before T. */
 #define RT_OLD_SQL(t) \
 	"(last_prospect_contact_at <= " t " OR " \
@@ -95,6 +99,8 @@ enum rt_class {
 	RC_SESSIONS,
 	RC_TOKENS,
 	RC_THROTTLE,
+	RC_PLACES,
+	RC_STRIPE_EVENTS,
 	RC_PROSPECTS_KEPT,
 	RC_PROSPECTS_WARNED,
 	RC_PROSPECTS,
@@ -110,6 +116,8 @@ static const char *const rt_class_names[RC__MAX] = {
 	[RC_SESSIONS] = "sessions",
 	[RC_TOKENS] = "auth_tokens",
 	[RC_THROTTLE] = "throttle",
+	[RC_PLACES] = "places_results",
+	[RC_STRIPE_EVENTS] = "stripe_events",
 	[RC_PROSPECTS_KEPT] = "prospects_kept",
 	[RC_PROSPECTS_WARNED] = "prospects_warned",
 	[RC_PROSPECTS] = "prospects",
@@ -127,6 +135,8 @@ enum rt_stmt {
 	RT_SESSIONS_COUNT, RT_SESSIONS_DELETE,
 	RT_TOKENS_COUNT, RT_TOKENS_DELETE,
 	RT_THROTTLE_COUNT, RT_THROTTLE_DELETE,
+	RT_PLACES_COUNT, RT_PLACES_DELETE,
+	RT_STRIPE_COUNT, RT_STRIPE_DELETE,
 	/* accounts */
 	RT_ACCOUNTS_DUE,
 	RT_ACCOUNT_LOCK,
@@ -160,6 +170,8 @@ static const struct rt_simple {
 	{ RC_SESSIONS, RT_SESSIONS_COUNT, RT_SESSIONS_DELETE },
 	{ RC_TOKENS, RT_TOKENS_COUNT, RT_TOKENS_DELETE },
 	{ RC_THROTTLE, RT_THROTTLE_COUNT, RT_THROTTLE_DELETE },
+	{ RC_PLACES, RT_PLACES_COUNT, RT_PLACES_DELETE },
+	{ RC_STRIPE_EVENTS, RT_STRIPE_COUNT, RT_STRIPE_DELETE },
 };
 
 #define RT_SESSIONS_SQL \
@@ -220,6 +232,16 @@ static const char *const rt_sql[RT__MAX] = {
 	    "SELECT COUNT(*) FROM auth_throttle " RT_THROTTLE_SQL,
 	[RT_THROTTLE_DELETE] =
 	    "DELETE FROM auth_throttle " RT_THROTTLE_SQL " LIMIT ?",
+	[RT_PLACES_COUNT] =
+	    "SELECT COUNT(*) FROM places_result WHERE fetched_at < ? - " RT_PLACES,
+	[RT_PLACES_DELETE] =
+	    "DELETE FROM places_result WHERE fetched_at < ? - " RT_PLACES
+	    " LIMIT ?",
+	[RT_STRIPE_COUNT] =
+	    "SELECT COUNT(*) FROM stripe_event WHERE received_at < ? - " RT_BILLING,
+	[RT_STRIPE_DELETE] =
+	    "DELETE FROM stripe_event WHERE received_at < ? - " RT_BILLING
+	    " LIMIT ?",
 
 	[RT_ACCOUNTS_DUE] =
 	    "SELECT id FROM user_account WHERE status = 'closed' "

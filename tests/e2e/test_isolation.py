@@ -233,6 +233,8 @@ READABLE = {
         "session": {"id", "expires_at", "revoked_at", "last_seen_at"},
         "auth_token": {"id", "expires_at", "used_at"},
         "auth_throttle": {"k", "window_start", "blocked_until"},
+        "places_result": {"user_id", "place_id", "fetched_at"},
+        "stripe_event": {"id", "received_at"},
         "prospect": {"id", "user_id", "name", "created_at", "last_prospect_contact_at",
                      "retention_warned_at"},
         "campaign": {"id", "user_id"},

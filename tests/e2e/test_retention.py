@@ -111,6 +111,12 @@ def throttle(start):
     return k
 
 
+def stripe_event(received):
+    return insert("INSERT INTO stripe_event (event_id, type, event_created, livemode, outcome, "
+                  "received_at) VALUES (%s, 'invoice.paid', 0, 0, 'applied', %s)",
+                  ("evt_" + uuid.uuid4().hex, received))
+
+
 def retention_mails(addr):
     return t.sql("SELECT id FROM transactional_email WHERE kind = 'prospect_retention' "
                  "AND to_addr = %s", (addr,))
@@ -152,12 +158,14 @@ class Retention(unittest.TestCase):
             "invoice": [invoice(None, (self.t0 - datetime.timedelta(days=2)).date())],
             "session": [session(k, d(hours=1))],
             "auth_token": [token(k, d(hours=1))],
+            "stripe_event": [stripe_event(d(days=3660))],
         }
         kept = {
             "security_event": [security_event(k, d(days=300))],
             "admin_audit": [audit(k, d(days=300))],
             "transactional_email": [tmail(k, ka, d(days=2 * 365))],
             "invoice": [invoice(k, (self.t0 + datetime.timedelta(days=3650)).date())],
+            "stripe_event": [stripe_event(d(days=3000))],
             "session": [session(k, self.t0 + datetime.timedelta(days=5))],
             "auth_token": [token(k, self.t0 + datetime.timedelta(hours=5))],
         }
@@ -193,11 +201,15 @@ class Retention(unittest.TestCase):
         self.assertEqual(one("SELECT COUNT(*) FROM auth_throttle WHERE k = %s", (th_old,)), 1)
         self.assertEqual(retention_mails(ka), ())
 
+        place_old, place_new = "ChIJold" + uuid.uuid4().hex, "ChIJnew" + uuid.uuid4().hex
+        for pl, at in ((place_old, d(hours=25)), (place_new, d(hours=2))):
+            t.sql("INSERT INTO places_result (user_id, place_id, data, fetched_at) "
+                  "VALUES (%s, %s, '{}', %s)", (k, pl, at))
         rc, run, out = retention()
         self.assertEqual(rc, 0, out)
         # What the dry run announced is what ran (classes nobody else touches).
         for cls in ("security_events", "admin_audit", "transactional_emails", "invoices",
-                    "prospects", "prospects_warned", "prospects_kept"):
+                    "prospects", "prospects_warned", "prospects_kept", "stripe_events"):
             self.assertEqual(run[cls], dry[cls], (cls, out))
         for table, ids in old.items():
             for i in ids:
@@ -205,6 +217,11 @@ class Retention(unittest.TestCase):
         for table, ids in kept.items():
             for i in ids:
                 self.assertTrue(exists(table, i), (table, i))
+        # Places results are a 24-hour cache.
+        self.assertEqual(one("SELECT COUNT(*) FROM places_result WHERE place_id = %s",
+                             (place_old,)), 0)
+        self.assertEqual(one("SELECT COUNT(*) FROM places_result WHERE place_id = %s",
+                             (place_new,)), 1)
         self.assertEqual(one("SELECT COUNT(*) FROM auth_throttle WHERE k = %s", (th_old,)), 0)
         self.assertEqual(one("SELECT COUNT(*) FROM auth_throttle WHERE k = %s", (th_new,)), 1)
         # Prospects: the due one and its note are gone; the others stay.
