@@ -173,6 +173,8 @@ app_dispatch(struct req *r, const struct app *app)
 		return resp_problem(r, 403, "forbidden",
 		    "This needs an administrator signed in with a second factor.");
 	}
+	if (rt->flags & ROUTE_ADMIN)
+		r->admin_call = 1;
 
 	if (r->method != M_GET && r->method != M_HEAD) {
 		if (r->origin != NULL && !(rt->flags & ROUTE_FORM) &&
@@ -359,6 +361,9 @@ app_main(int argc, char *argv[], const struct app *app)
 			    "gives a parameter twice.");
 		else
 			app_dispatch(&r, app);
+		if (r.admin_call && !r.audited && r.status != 0 &&
+		    app->unaudited != NULL)
+			app->unaudited(&r);
 		if (r.status == 429 && r.problem != NULL &&
 		    strcmp(r.problem, "rate_limited") == 0)
 			app_event(&r, "rate_limited");

@@ -20,6 +20,8 @@ struct db;
 struct db_table;
 struct route;
 
+struct req;
+
 struct app {
 	const char		*name;		/* "auth": program prospea-auth */
 	const char		*db_user;	/* its MariaDB account */
@@ -33,6 +35,13 @@ struct app {
 	 * auth, gdpr, billing — keep working so the user can lift it).
 	 */
 	int			 frozen_when_restricted;
+	/*
+	 * Optional, for the admin group: called after an admin call (one
+	 * that passed the ROUTE_ADMIN check) whose handler did not record
+	 * it (r->audited still 0): a call refused for its input by the core
+	 * or the handler, so that every admin call leaves an audit row.
+	 */
+	void			(*unaudited)(struct req *);
 	/* Optional: after the database is open; -1 stops the program. */
 	int			(*init)(const struct conf *, struct db *);
 };

@@ -85,6 +85,8 @@ struct req {
 	struct req_hdr		 hdrs[REQ_HDRS_MAX];
 	size_t			 nhdrs;
 	int			 status;	/* 0 until a response is written */
+	int			 admin_call;	/* passed the ROUTE_ADMIN check */
+	int			 audited;	/* the call wrote its audit row */
 	const char		*problem;	/* the problem's code, or NULL */
 };
 

@@ -70,6 +70,14 @@ int	admin_audit(struct req *r, uint64_t target, const char *action,
 	    const char *reason, const char *detail);
 
 /*
+ * struct app's unaudited hook: an admin call answered without its audit
+ * row (its input refused by the core or by the handler) is recorded as
+ * action "refused", detail "<method> <route> -> <status> <problem code>",
+ * the reason sent if any. Every admin call leaves a row (issue 6).
+ */
+void	admin_unaudited(struct req *r);
+
+/*
  * The ?reason= of the request into *reason (NULL when absent). 0 when it
  * is acceptable (1 to ADMIN_REASON_MAX characters, not only spaces) or
  * absent and not required; otherwise the status of the 422 it wrote.

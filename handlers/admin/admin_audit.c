@@ -15,7 +15,9 @@
 #include "admin.h"
 #include "arena.h"
 #include "field.h"
+#include "log.h"
 #include "req.h"
+#include "route.h"
 #include "resp.h"
 #include "rest.h"
 #include "sess.h"
@@ -33,11 +35,30 @@ int
 admin_audit(struct req *r, uint64_t target, const char *action,
     const char *reason, const char *detail)
 {
-	return db_exec(r->db, AD_AUDIT_INSERT, DB_ARGS(DB_INT(r->sess->user_id),
+	int	 rc;
+
+	rc = db_exec(r->db, AD_AUDIT_INSERT, DB_ARGS(DB_INT(r->sess->user_id),
 	    target != 0 ? DB_INT(target) : DB_NULL, DB_TEXT(action),
-	    DB_TEXT(reason != NULL ? reason : ""),
+	    DB_TEXT(reason != NULL ? admin_cut(r, reason, ADMIN_REASON_MAX) : ""),
 	    DB_TEXT(detail != NULL ? admin_cut(r, detail, ADMIN_DETAIL_MAX) : ""),
 	    DB_TEXT(r->remote_addr), DB_TEXT(r->user_agent)));
+	if (rc == DB_OK)
+		r->audited = 1;
+	return rc;
+}
+
+void
+admin_unaudited(struct req *r)
+{
+	const char	*detail;
+	int		 rc;
+
+	detail = arena_printf(r->arena, "%s %s -> %d %s", r->method_str,
+	    r->route->pattern, r->status, r->problem != NULL ? r->problem : "");
+	rc = admin_audit(r, 0, "refused", req_query(r, "reason"), detail);
+	if (rc != DB_OK)
+		log_err("admin %llu: a refused call could not be audited (db %d)",
+		    (unsigned long long)r->sess->user_id, rc);
 }
 
 int

@@ -19,6 +19,7 @@ main(int argc, char *argv[])
 		.routes = admin_routes,
 		.tables = tables,
 		.ntables = sizeof(tables) / sizeof(tables[0]),
+		.unaudited = admin_unaudited,
 		.init = NULL,
 	};
 

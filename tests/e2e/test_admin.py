@@ -210,7 +210,17 @@ class Admin(unittest.TestCase):
             r = self.call("GET", "/api/v1/admin/users/%d%s" % (self.user_id, q))
             self.assertEqual(r.status, 422, (q, r))
             self.assertEqual(r.json["errors"][0]["field"], "reason")
-        self.assertEqual(max_audit_id(), before, "nothing was shown, nothing recorded")
+        # Nothing was shown, and each refused call is on record all the
+        # same (no target: nothing of the account was seen).
+        rows = [x for x in audit_rows(admin_id=self.admin_id) if x[0] > before]
+        self.assertEqual([(x[2], x[3], x[5].startswith("GET /api/v1/admin/users/{id} -> 422"))
+                          for x in rows], [(None, "refused", True)] * 4)
+        # Input the core refuses before the handler is on record too.
+        before = max_audit_id()
+        r = self.call("POST", "/api/v1/admin/policy-versions", {"version": 12})
+        self.assertEqual(r.status, 400, r)
+        self.assertEqual(audit_rows(admin_id=self.admin_id)[-1][3], "refused")
+        self.assertGreater(max_audit_id(), before)
 
     def test_view(self):
         self.assertEqual(self.user.call("POST", "/api/v1/prospects",
@@ -504,9 +514,12 @@ class PolicyVersions(unittest.TestCase):
         self.assertEqual(len(rows), active)
         self.assertEqual(len({u for u, _ in rows}), active, "one notice to each open account")
         self.assertNotIn(closed_addr, [a for _, a in rows])
-        row = audit_rows(admin_id=self.admin_id)[-1]
+        # The publish, then the refused second one (409: nothing was done).
+        row, again = audit_rows(admin_id=self.admin_id)[-2:]
         self.assertEqual(row[3:6], ("policy_publish", "RGPD : nouveau sous-traitant",
                                     "version %s, %d users notified" % (v, active)))
+        self.assertEqual(again[3:6], ("refused", "", "POST /api/v1/admin/policy-versions -> "
+                                      "409 version_exists"))
         # Still in the future: nothing asked at sign-in yet.
         self.assertEqual(t.Client().login(u2_addr, PW).status, 200)
         # Who signs up during the notice period gets the notice too.
