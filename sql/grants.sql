@@ -42,7 +42,7 @@ GRANT SELECT (email, password_hash, totp_secret_ct, totp_enabled_at, totp_last_s
 -- issue 6 (admin): the policy in force at login (its text_url for the
 -- prompt) and whether the account accepted it, before a session exists;
 -- a signed-in user's acceptance through the view (POST /auth/policy/accept).
-GRANT SELECT (text_url, summary) ON policy_version TO 'prospea_auth'@'localhost';
+GRANT SELECT (text_url, summary, notice_done_at) ON policy_version TO 'prospea_auth'@'localhost';
 GRANT SELECT (user_id, policy_version_id) ON policy_acceptance TO 'prospea_auth'@'localhost';
 GRANT SELECT (policy_version_id),
       INSERT (user_id, policy_version_id, accepted_at, ip)
@@ -171,12 +171,21 @@ GRANT SELECT (id, admin_id, action, reason, detail, ip, created_at)
 GRANT SELECT (restricted_at) ON user_account TO 'prospea_gdpr'@'localhost';
 GRANT INSERT (user_id, kind, ip, user_agent, created_at) ON security_event TO 'prospea_gdpr'@'localhost';
 
--- prospea_mailer: the transactional e-mail queue, nothing else.
+-- prospea_mailer: the transactional e-mail queue; and the notice of a new
+-- policy version, queued for every open account in batches (the accounts'
+-- address and first name, the version's text and progress).
 CREATE USER IF NOT EXISTS 'prospea_mailer'@'localhost' IDENTIFIED VIA unix_socket;
 REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'prospea_mailer'@'localhost';
 GRANT SELECT (id, user_id, msg_key, to_addr, subject, body_ct, status, attempts, next_attempt_at),
       UPDATE (status, attempts, next_attempt_at, last_error, sent_at, body_ct)
       ON transactional_email TO 'prospea_mailer'@'localhost';
+GRANT INSERT (user_id, msg_key, kind, to_addr, subject, body_ct, status, next_attempt_at, created_at)
+      ON transactional_email TO 'prospea_mailer'@'localhost';
+GRANT SELECT (id, email, first_name, status, email_verified_at)
+      ON user_account TO 'prospea_mailer'@'localhost';
+GRANT SELECT (id, version, effective_at, summary, text_url, notified_upto, notice_done_at),
+      UPDATE (notified_upto, notice_done_at)
+      ON policy_version TO 'prospea_mailer'@'localhost';
 
 -- prospea_prospects: prospects, notes, tags, suppressions, imports, Places
 -- results and e-mail discovery requests, all through the per-user views;

@@ -6,6 +6,12 @@
  * again after the lease (at least once: a duplicate verification mail is
  * harmless, a lost one is not). Sent bodies are wiped; the row stays as
  * the record of what was sent.
+ *
+ * It also fans out the notice of a new privacy policy version (policy.h)
+ * to every open account, MAILER_NOTICE_BATCH accounts a transaction, in
+ * account id order: the version row, claimed with SKIP LOCKED, records
+ * the last account mailed (notified_upto) in the same transaction as
+ * that batch's queued mail, so a crash loses and repeats nothing.
  */
 #include "config.h"
 
@@ -21,19 +27,26 @@
 #include "db.h"
 #include "log.h"
 #include "mail.h"
+#include "policy.h"
 #include "secret.h"
+#include "tmail.h"
 #include "worker.h"
 
 #define MAILER_BATCH	20
 #define MAILER_LEASE	600	/* seconds a claimed message is ours */
 #define MAILER_TRIES	8	/* then the message is marked failed */
+#define MAILER_NOTICE_BATCH 500	/* accounts a policy notice transaction mails */
 
 enum mailer_stmt {
-	MS_CLAIM,
+	MS_CLAIM = TMAIL__MAX,
 	MS_LEASE,
 	MS_SENT,
 	MS_RETRY,
 	MS_FAILED,
+	MS_NOTICE_CLAIM,
+	MS_NOTICE_USERS,
+	MS_NOTICE_ADVANCE,
+	MS_NOTICE_DONE,
 	MS__MAX
 };
 
@@ -55,9 +68,97 @@ static const char *const mailer_sql[MS__MAX] = {
 	[MS_FAILED] =
 	    "UPDATE transactional_email SET status = 'failed', body_ct = NULL, "
 	    "last_error = ? WHERE id = ?",
+	/* A published version whose notice is still going out. */
+	[MS_NOTICE_CLAIM] =
+	    "SELECT id, version, TIMESTAMPDIFF(SECOND, '1970-01-01', "
+	    "effective_at), summary, text_url, notified_upto FROM policy_version "
+	    "WHERE notice_done_at IS NULL ORDER BY id LIMIT 1 "
+	    "FOR UPDATE SKIP LOCKED",
+	/* The next open accounts; a name only for verified addresses. */
+	[MS_NOTICE_USERS] =
+	    "SELECT id, email, IF(email_verified_at IS NULL, NULL, first_name) "
+	    "FROM user_account WHERE status = 'active' AND id > ? ORDER BY id "
+	    "LIMIT ?",
+	[MS_NOTICE_ADVANCE] =
+	    "UPDATE policy_version SET notified_upto = ? WHERE id = ?",
+	[MS_NOTICE_DONE] =
+	    "UPDATE policy_version SET notice_done_at = NOW(3) WHERE id = ?",
 };
 
-static const struct db_table mailer_table = { mailer_sql, 0, MS__MAX };
+static const struct db_table mailer_table = { mailer_sql, MS_CLAIM, MS__MAX };
+
+/*
+ * One batch of a policy notice, in its transaction: *done is the number
+ * of accounts mailed (0: nothing to do).
+ */
+struct notice_batch {
+	size_t	 done;
+};
+
+static int
+mailer_notice_tx(struct db *db, void *arg)
+{
+	struct notice_batch	*nb = arg;
+	struct tmail_msg	 m[MAILER_NOTICE_BATCH];
+	char			*version, *summary, *url;
+	uint64_t		 vid, upto;
+	time_t			 at;
+	size_t			 n = 0, i;
+	int			 rc;
+
+	nb->done = 0;
+	if ((rc = db_one(db, MS_NOTICE_CLAIM, DB_NOARGS)) != DB_OK)
+		return rc;
+	vid = (uint64_t)db_int(db, 0);
+	version = strdup(db_str(db, 1));
+	at = (time_t)db_int(db, 2);
+	summary = strdup(db_str(db, 3));
+	url = strdup(db_str(db, 4));
+	upto = (uint64_t)db_int(db, 5);
+	db_done(db);
+	if (version == NULL || summary == NULL || url == NULL)
+		abort();
+	memset(m, 0, sizeof(m));
+	if ((rc = db_query(db, MS_NOTICE_USERS, DB_ARGS(DB_INT(upto),
+	    DB_INT(MAILER_NOTICE_BATCH)))) == DB_OK) {
+		while ((rc = db_next(db)) == DB_OK && n < MAILER_NOTICE_BATCH) {
+			m[n].user_id = (uint64_t)db_int(db, 0);
+			m[n].to_addr = strdup(db_str(db, 1));
+			m[n].text = policy_notice_text(db_null(db, 2) ? NULL :
+			    db_str(db, 2), version, at, summary, url);
+			m[n].subject = policy_notice_subject;
+			if (m[n].to_addr == NULL)
+				abort();
+			upto = m[n].user_id;
+			n++;
+		}
+		if (rc == DB_NONE)
+			rc = DB_OK;
+	} else if (rc == DB_NONE)
+		rc = DB_OK;
+	if (rc == DB_OK && n > 0)
+		rc = tmail_queue_many(db, "policy_change", m, n);
+	if (rc == DB_OK && n > 0)
+		rc = db_exec(db, MS_NOTICE_ADVANCE, DB_ARGS(DB_INT(upto),
+		    DB_INT(vid)));
+	/* Fewer than a batch: every open account has it. */
+	if (rc == DB_OK && n < MAILER_NOTICE_BATCH)
+		rc = db_exec(db, MS_NOTICE_DONE, DB_ARGS(DB_INT(vid)));
+	for (i = 0; i < n; i++) {
+		free((char *)m[i].to_addr);
+		free((char *)m[i].text);
+	}
+	free(version);
+	free(summary);
+	free(url);
+	if (rc == DB_OK) {
+		nb->done = n;
+		if (n < MAILER_NOTICE_BATCH)
+			log_info("policy version %llu: notice sent to every open "
+			    "account", (unsigned long long)vid);
+	}
+	return rc;
+}
 
 struct outgoing {
 	uint64_t	 id;
@@ -257,6 +358,8 @@ main(int argc, char *argv[])
 	struct mail_conn	*mc;
 	struct mail_server	 srv;
 	struct batch		 b;
+	struct notice_batch	 nb = { 0 };
+	const struct db_table	 tables[] = { tmail_table, mailer_table };
 	enum log_level		 lvl;
 	char			 from[256], *smtp_pw = NULL;
 	const char		*cfile = NULL, *test_to = NULL;
@@ -308,7 +411,8 @@ main(int argc, char *argv[])
 	}
 	if (secret_init(conf.master_key_file) == -1)
 		return 1;
-	if ((db = db_open(&conf, &mailer_table, 1)) == NULL)
+	if ((db = db_open(&conf, tables, sizeof(tables) / sizeof(tables[0]))) ==
+	    NULL)
 		return 1;
 
 	worker_signals();
@@ -316,6 +420,11 @@ main(int argc, char *argv[])
 
 	memset(&b, 0, sizeof(b));
 	while (!worker_stopping()) {
+		/* A policy notice first: it only queues, the loop sends. */
+		if ((rc = db_tx(db, mailer_notice_tx, &nb)) != DB_OK &&
+		    rc != DB_NONE)
+			log_warn("policy notice: database %s", rc == DB_DOWN ?
+			    "unreachable" : "error");
 		rc = db_tx(db, mailer_claim_tx, &b);
 		if (rc != DB_OK) {
 			if (!down)
@@ -331,7 +440,7 @@ main(int argc, char *argv[])
 			mailer_send_one(db, &conf, mc, from, &b.m[i]);
 		if (once && b.n == 0)
 			break;
-		if (b.n == 0)
+		if (b.n == 0 && nb.done == 0)
 			worker_sleep(conf.mailer_poll_ms);
 		mailer_batch_free(&b);
 	}

@@ -1,13 +1,12 @@
 /*
  * Publishing a privacy policy version: at least 30 days' notice
  * (ADMIN_POLICY_NOTICE_DAYS, issue 6; the CNIL asks that users be told of
- * a change before it applies), the version unique, and a notice e-mailed
- * to every open account through the transactional queue (tmail.h). The
- * version, its audit row and every notice are written in one transaction:
- * a crash or an error leaves no version and no mail, never half the users
- * told; publishing again then simply works. The notices go in batches of
- * TMAIL_BULK rows a round trip, so 10 000 accounts take well under a
- * second of the request; the mailer sends them afterwards. Once the
+ * a change before it applies), the version unique. The version and its
+ * audit row are written in one transaction; the notice to every open
+ * account goes out from prospea-mailer (workers/mailer.c, policy.h), in
+ * batches, so that the request stays short whatever the number of
+ * accounts (DESIGN.md section 1: e-mails to all users run in a worker).
+ * Once the
  * version is in force, prospea-auth asks each user to accept it at their
  * next sign-in (policy_acceptance).
  */
@@ -24,8 +23,6 @@
 #include "req.h"
 #include "resp.h"
 #include "sess.h"
-#include "policy.h"
-#include "tmail.h"
 
 /*
  * "2027-03-15T00:00:00Z" (optionally with .sss before the Z; RFC 3339 in
@@ -68,12 +65,6 @@ admin_version_ok(const char *v)
 	    "0123456789._-") == strlen(v);
 }
 
-struct recipient {
-	uint64_t	 id;
-	char		*email;
-	char		*first_name;	/* NULL: address not verified */
-};
-
 struct publish {
 	struct req	*r;
 	const char	*version, *summary, *text_url;
@@ -81,88 +72,6 @@ struct publish {
 	size_t		 notified;
 	json_t		*out;
 };
-
-static void
-admin_recipients_free(struct recipient *rc, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++) {
-		free(rc[i].email);
-		free(rc[i].first_name);
-	}
-	free(rc);
-}
-
-/* Every open account, read whole before the inserts begin. */
-static int
-admin_recipients(struct db *db, struct recipient **out, size_t *n)
-{
-	struct recipient *v = NULL, *p;
-	size_t		 cap = 0;
-	int		 rc;
-
-	*n = 0;
-	if ((rc = db_query(db, AD_POLICY_RECIPIENTS, DB_NOARGS)) != DB_OK)
-		return rc;
-	while ((rc = db_next(db)) == DB_OK) {
-		if (*n == cap) {
-			cap = cap == 0 ? 1024 : cap * 2;
-			if ((p = reallocarray(v, cap, sizeof(*v))) == NULL)
-				abort();
-			v = p;
-		}
-		p = &v[(*n)++];
-		p->id = (uint64_t)db_int(db, 0);
-		if ((p->email = strdup(db_str(db, 1))) == NULL)
-			abort();
-		/* A name only in mail to verified addresses (auth_mail.c). */
-		p->first_name = NULL;
-		if (db_int(db, 3) != 0 && (p->first_name =
-		    strdup(db_str(db, 2))) == NULL)
-			abort();
-	}
-	if (rc != DB_NONE) {
-		admin_recipients_free(v, *n);
-		return rc;
-	}
-	db_done(db);
-	*out = v;
-	return DB_OK;
-}
-
-/* Queues the notice to every open account, TMAIL_BULK at a time. */
-static int
-admin_policy_notify(struct publish *p, struct db *db)
-{
-	struct tmail_msg m[TMAIL_BULK];
-	struct recipient *to = NULL;
-	char		*texts[TMAIL_BULK];
-	size_t		 n, i, k, done;
-	int		 rc;
-
-	if ((rc = admin_recipients(db, &to, &n)) != DB_OK)
-		return rc;
-	for (done = 0; done < n && rc == DB_OK; done += k) {
-		k = n - done < TMAIL_BULK ? n - done : TMAIL_BULK;
-		for (i = 0; i < k; i++) {
-			const struct recipient *u = &to[done + i];
-
-			texts[i] = policy_notice_text(u->first_name, p->version,
-			    p->effective, p->summary, p->text_url);
-			m[i].user_id = u->id;
-			m[i].to_addr = u->email;
-			m[i].subject = policy_notice_subject;
-			m[i].text = texts[i];
-		}
-		rc = tmail_queue_many(db, "policy_change", m, k);
-		for (i = 0; i < k; i++)
-			free(texts[i]);
-	}
-	p->notified = rc == DB_OK ? n : 0;
-	admin_recipients_free(to, n);
-	return rc;
-}
 
 static int
 admin_policy_publish_tx(struct db *db, void *arg)
@@ -179,8 +88,11 @@ admin_policy_publish_tx(struct db *db, void *arg)
 	    DB_TEXT(p->text_url)))) != DB_OK)
 		return rc == DB_NONE ? DB_ERR : rc;
 	id = db_last_id(db);
-	if ((rc = admin_policy_notify(p, db)) != DB_OK)
-		return rc;
+	/* The mailer sends the notices (policy.h); here, how many go. */
+	if ((rc = db_one(db, AD_POLICY_RECIPIENTS, DB_NOARGS)) != DB_OK)
+		return rc == DB_NONE ? DB_ERR : rc;
+	p->notified = (size_t)db_int(db, 0);
+	db_done(db);
 	if ((rc = admin_audit(r, 0, "policy_publish", req_str(r, PV_REASON),
 	    arena_printf(r->arena, "version %s, %zu users notified",
 	    p->version, p->notified))) != DB_OK)

@@ -93,8 +93,9 @@ auth_tokens_expire(struct db *db, uint64_t user_id, const char *kind)
 /*
  * The notice of every policy version published but not yet in force
  * (policy.h): an account opened during a notice period gets it too, so
- * that nobody is asked to accept a version without its notice. In the
- * sign-up's transaction. A db.h code.
+ * that nobody is asked to accept a version without its notice; from here
+ * once the mailer's fan-out of that version is over, from the fan-out
+ * before. In the sign-up's transaction. A db.h code.
  */
 static int
 auth_policy_upcoming(struct db *db, uint64_t uid, const char *email,
@@ -111,7 +112,7 @@ auth_policy_upcoming(struct db *db, uint64_t uid, const char *email,
 	if ((rc = db_query(db, AS_POLICY_UPCOMING, DB_NOARGS)) != DB_OK)
 		return rc == DB_NONE ? DB_OK : rc;
 	while ((rc = db_next(db)) == DB_OK)
-		if (n < sizeof(v) / sizeof(v[0])) {
+		if (n < sizeof(v) / sizeof(v[0]) && db_int(db, 4) != 0) {
 			v[n].version = strdup(db_str(db, 0));
 			v[n].at = (time_t)db_int(db, 1);
 			v[n].summary = strdup(db_str(db, 2));

@@ -125,11 +125,16 @@ static const char *const auth_sql[AS__MAX] = {
 	[AS_ACCEPT_INSERT] =
 	    "INSERT INTO policy_acceptance (user_id, policy_version_id, "
 	    "accepted_at, ip) VALUES (?, ?, NOW(3), ?)",
-	/* Published, not yet in force: its notice is owed to new accounts too. */
+	/*
+	 * Published, not yet in force: its notice is owed to new accounts
+	 * too, once the mailer's fan-out is over (before, the fan-out reaches
+	 * this account: ids grow). The shared lock orders this read against
+	 * the fan-out's last batch, which holds the version row.
+	 */
 	[AS_POLICY_UPCOMING] =
-	    "SELECT version, UNIX_TIMESTAMP(effective_at), summary, text_url "
-	    "FROM policy_version WHERE effective_at > NOW(3) "
-	    "ORDER BY effective_at",
+	    "SELECT version, TIMESTAMPDIFF(SECOND, '1970-01-01', effective_at), "
+	    "summary, text_url, notice_done_at IS NOT NULL FROM policy_version "
+	    "WHERE effective_at > NOW(3) ORDER BY effective_at LOCK IN SHARE MODE",
 	[AS_TOKEN_INSERT] =
 	    "INSERT INTO auth_token (user_id, kind, token_hash, created_at, "
 	    "expires_at) VALUES (?, ?, ?, NOW(3), NOW(3) + INTERVAL ? SECOND)",

@@ -36,7 +36,8 @@ READABLE = {
                          "totp_secret_ct", "totp_enabled_at", "totp_last_step",
                          "restricted_at", "erasure_due_at"},
         "auth_token": {"id", "user_id", "kind", "token_hash", "expires_at", "used_at"},
-        "policy_version": {"id", "version", "effective_at", "text_url", "summary"},
+        "policy_version": {"id", "version", "effective_at", "text_url", "summary",
+                           "notice_done_at"},
         # whether the account accepted the policy in force (login, session)
         "policy_acceptance": {"user_id", "policy_version_id"},
         "my_policy_acceptance": {"policy_version_id"},
@@ -131,6 +132,10 @@ READABLE = {
     "prospea_mailer": {
         "transactional_email": {"id", "user_id", "msg_key", "to_addr", "subject",
                                 "body_ct", "status", "attempts", "next_attempt_at"},
+        # the notice of a new policy version, to every open account
+        "user_account": {"id", "email", "first_name", "status", "email_verified_at"},
+        "policy_version": {"id", "version", "effective_at", "summary", "text_url",
+                           "notified_upto", "notice_done_at"},
     },
     "prospea_enricher": {
         "enrich_job": {"id", "user_id", "prospect_id", "status", "attempts",
@@ -218,7 +223,8 @@ READABLE = {
         "campaign": {"user_id"},
         "security_event": {"user_id", "kind", "created_at"},
         "privacy_request": "*",
-        "policy_version": "*",
+        "policy_version": {"id", "version", "effective_at", "summary", "text_url",
+                           "published_at"},
         "admin_audit": "*",
     },
     # The retention policy (workers/retention.c): across users, the
@@ -437,7 +443,8 @@ class Grants(unittest.TestCase):
                 ("prospea_admin", "SELECT ip FROM security_event", ER_COLUMNACCESS_DENIED),
                 ("prospea_auth", "SELECT ip FROM session", ER_COLUMNACCESS_DENIED),
                 ("prospea_auth", "SELECT user_id FROM my_session", ER_COLUMNACCESS_DENIED),
-                ("prospea_mailer", "SELECT id FROM user_account", ER_TABLEACCESS_DENIED),
+                ("prospea_mailer", "SELECT password_hash FROM user_account",
+                 ER_COLUMNACCESS_DENIED),
                 ("prospea_mailer", "SELECT id FROM session", ER_TABLEACCESS_DENIED),
                 ("prospea_mailer", "SELECT id FROM auth_token", ER_TABLEACCESS_DENIED),
                 ("prospea_mailer", "SELECT last_error FROM transactional_email",
