@@ -268,6 +268,17 @@ req_id(const char *s)
 	return v;
 }
 
+#define REQ_PAGE_MAX	200	/* items a page at most */
+
+/* 1 if ?limit= is absent or 1..REQ_PAGE_MAX. */
+static int
+req_limit_ok(const char *l)
+{
+	uint64_t	 v;
+
+	return l == NULL || ((v = req_id(l)) != 0 && v <= REQ_PAGE_MAX);
+}
+
 int
 req_page(const struct req *r, long *limit, uint64_t *cursor)
 {
@@ -277,9 +288,9 @@ req_page(const struct req *r, long *limit, uint64_t *cursor)
 	*limit = 50;
 	*cursor = UINT64_MAX;
 	if (l != NULL) {
-		if ((v = req_id(l)) == 0 || v > 200)
+		if (!req_limit_ok(l))
 			return -1;
-		*limit = (long)v;
+		*limit = (long)req_id(l);
 	}
 	if (c != NULL) {
 		if ((v = req_id(c)) == 0)
@@ -287,6 +298,12 @@ req_page(const struct req *r, long *limit, uint64_t *cursor)
 		*cursor = v;
 	}
 	return 0;
+}
+
+const char *
+req_page_bad(const struct req *r)
+{
+	return req_limit_ok(req_query(r, "limit")) ? "cursor" : "limit";
 }
 
 uint64_t

@@ -140,6 +140,9 @@ uint64_t	 req_param_id(const struct req *r, size_t i);
  */
 int		 req_page(const struct req *r, long *limit, uint64_t *cursor);
 
+/* After req_page() refused: the parameter at fault, "limit" or "cursor". */
+const char	*req_page_bad(const struct req *r);
+
 /* Validated body field i of the route's table: string, or NULL if absent/null. */
 const char	*req_str(const struct req *r, size_t i);
 

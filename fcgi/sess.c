@@ -38,6 +38,10 @@ static const char *const sess_sql[SESS__MAX] = {
 	[SESS_EVENT] =
 	    "INSERT INTO security_event (user_id, kind, ip, user_agent, created_at) "
 	    "VALUES (?, ?, ?, ?, NOW(3))",
+	[SESS_LOCK] =
+	    "SELECT GET_LOCK(CONCAT('prospea:', ?, ':', ?), 0)",
+	[SESS_UNLOCK] =
+	    "SELECT RELEASE_LOCK(CONCAT('prospea:', ?, ':', ?))",
 };
 
 const struct db_table sess_table = { sess_sql, 0, SESS__MAX };
@@ -92,6 +96,27 @@ sess_event(struct req *r, uint64_t user_id, const char *kind)
 	    DB_INT(user_id) : DB_NULL, DB_TEXT(kind),
 	    DB_TEXT(r->remote_addr), DB_TEXT(r->user_agent != NULL ?
 	    r->user_agent : "")));
+}
+
+int
+sess_lock(struct req *r, const char *what)
+{
+	int	 rc, got;
+
+	if ((rc = db_one(r->db, SESS_LOCK, DB_ARGS(DB_TEXT(what),
+	    DB_INT(r->sess->user_id)))) != DB_OK)
+		return rc == DB_NONE ? DB_ERR : rc;
+	got = db_int(r->db, 0) == 1;
+	db_done(r->db);
+	return got ? DB_OK : DB_CONFLICT;
+}
+
+void
+sess_unlock(struct req *r, const char *what)
+{
+	if (db_one(r->db, SESS_UNLOCK, DB_ARGS(DB_TEXT(what),
+	    DB_INT(r->sess->user_id))) == DB_OK)
+		db_done(r->db);
 }
 
 void

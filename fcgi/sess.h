@@ -28,6 +28,8 @@ enum sess_stmt {
 	SESS_LOOKUP,
 	SESS_TOUCH,
 	SESS_EVENT,
+	SESS_LOCK,
+	SESS_UNLOCK,
 	SESS__MAX
 };
 
@@ -70,6 +72,17 @@ int	 sess_load(struct req *r);
  * report.
  */
 int	 sess_event(struct req *r, uint64_t user_id, const char *kind);
+
+/*
+ * One at a time per user, for work that holds a handler child for
+ * seconds (an account's test logins, a data export): takes the lock named
+ * what ("export") of the signed-in user on the request's connection,
+ * without waiting (MariaDB GET_LOCK; it goes with the connection too).
+ * DB_OK when taken, DB_CONFLICT when another request of the user holds
+ * it (answer 429), or DB_DOWN / DB_ERR. sess_unlock() releases it.
+ */
+int	 sess_lock(struct req *r, const char *what);
+void	 sess_unlock(struct req *r, const char *what);
 
 /* The CSRF token of a session token (43 base64url characters + NUL). */
 void	 sess_csrf(char out[SECRET_TOKEN_LEN + 1], const char *token);

@@ -303,18 +303,9 @@ camp_error(json_t *errors, const char *field, const char *code,
 void
 camp_page(struct req *r, long *limit, uint64_t *cursor, json_t *errors)
 {
-	const char	*l = req_query(r, "limit");
-	long		 n;
-	char		*end;
-
-	if (req_page(r, limit, cursor) == 0)
-		return;
-	n = l != NULL ? strtol(l, &end, 10) : 50;
-	if (l != NULL && (*l < '1' || *l > '9' || *end != '\0' || n > 200))
-		camp_error(errors, "limit", "bad_page", "limit must be 1 to 200");
-	else
-		camp_error(errors, "cursor", "bad_page",
-		    "cursor must be a value from next_cursor");
+	if (req_page(r, limit, cursor) == -1)
+		camp_error(errors, req_page_bad(r), "bad_page", "limit must be 1 "
+		    "to 200 and cursor a value from next_cursor");
 }
 
 /* The days of a SET value or of one day name as struct window's bits. */

@@ -60,12 +60,6 @@ static const char *const camp_acct_sql[CA__MAX] = {
 	T(CA_TESTED) = "UPDATE my_sending_account SET tested_at = NOW(3),"
 	    " test_ok = ?, test_result = ? WHERE id = ?",
 	/*
-	 * One test at a time per user (camp_acct_test): a test holds its
-	 * handler child for as long as the servers take to answer.
-	 */
-	T(CA_TEST_LOCK) = "SELECT GET_LOCK(CONCAT('prospea:account-test:', ?), 0)",
-	T(CA_TEST_UNLOCK) = "SELECT RELEASE_LOCK(CONCAT('prospea:account-test:', ?))",
-	/*
 	 * New servers or credentials: the steps that failed for now through
 	 * this account (backing off: an attempt spent, docs/sequencing.md
 	 * "Retries") are tried again at once rather than after their backoff.
@@ -609,35 +603,31 @@ camp_acct_open(struct req *r, uint64_t id, size_t i)
 }
 
 /*
- * The test's answer o as JSON for test_result (1000 bytes): whole when it
- * fits, else with each server's answer cut short, so that it stays JSON
- * (camp_acct_json() gives it back as an object). Owned by the caller.
+ * The test's answer o as JSON for test_result (1000 characters): whole
+ * when it fits, else with each server's answer cut to 200 characters, so
+ * that it stays JSON (camp_acct_json() gives it back as an object).
+ * Owned by the caller.
  */
 static char *
 camp_acct_summary(json_t *o)
 {
 	static const char *const parts[] = { "smtp", "imap", "sms" };
-	json_t		*c;
-	char		*out, cut[201];
+	json_t		*c, *part;
+	char		*out;
 	const char	*ans;
 	size_t		 i, n;
 
-	if ((out = json_dumps(o, JSON_COMPACT)) == NULL || strlen(out) <= 1000)
+	if ((out = json_dumps(o, JSON_COMPACT)) == NULL ||
+	    field_utf8_len(out) <= 1000)
 		return out;
 	free(out);
 	c = json_deep_copy(o);
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		ans = json_string_value(json_object_get(json_object_get(c,
-		    parts[i]), "answer"));
-		if (ans == NULL || (n = strlen(ans)) <= 200)
+		part = json_object_get(c, parts[i]);
+		if ((ans = json_string_value(json_object_get(part, "answer"))) ==
+		    NULL || ans[n = field_utf8_cut(ans, 200)] == '\0')
 			continue;
-		n = 200;	/* cut at a character boundary */
-		while (n > 0 && ((unsigned char)ans[n] & 0xc0) == 0x80)
-			n--;
-		memcpy(cut, ans, n);
-		cut[n] = '\0';
-		json_object_set_new(json_object_get(c, parts[i]), "answer",
-		    json_string(cut));
+		json_object_set_new(part, "answer", json_stringn(ans, n));
 	}
 	out = json_dumps(c, JSON_COMPACT);
 	json_decref(c);
@@ -660,23 +650,19 @@ int
 camp_acct_test(struct req *r)
 {
 	uint64_t		 id = req_param_id(r, 0);
-	int			 ok, st;
+	int			 st;
 
 	if (id == 0)
 		return resp_db(r, DB_NONE);
-	if ((st = db_one(r->db, CA_TEST_LOCK, DB_ARGS(DB_INT(r->sess->user_id)))) !=
-	    DB_OK)
-		return resp_db(r, st == DB_NONE ? DB_ERR : st);
-	ok = db_int(r->db, 0) == 1;
-	db_done(r->db);
-	if (!ok)
+	/* A test holds its handler child while the servers take to answer. */
+	if ((st = sess_lock(r, "account-test")) == DB_CONFLICT)
 		return resp_retry(r, 429, CAMP_TEST_MIN, "test_running",
 		    "A test of one of your sending accounts is still running: "
 		    "wait for its answer, then try again.");
+	if (st != DB_OK)
+		return resp_db(r, st);
 	st = camp_acct_test_run(r, id);
-	if ((ok = db_one(r->db, CA_TEST_UNLOCK,
-	    DB_ARGS(DB_INT(r->sess->user_id)))) == DB_OK)
-		db_done(r->db);
+	sess_unlock(r, "account-test");
 	return st;
 }
 

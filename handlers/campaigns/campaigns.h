@@ -108,8 +108,6 @@ enum camp_acct_stmt {
 	CA_TESTED,
 	CA_UNTEST,
 	CA_RETRY_NOW,
-	CA_TEST_LOCK,
-	CA_TEST_UNLOCK,
 	CA_DELETE,
 	CA_IN_USE,
 	CA_TENANT_LOCK,		/* the account row: one writer of a tenant at a time */

@@ -50,8 +50,6 @@ enum gdpr_stmt {
 	GS_REQ_OPEN_COUNT,
 	GS_ADMIN_ACCESS,
 	/* The export (gdpr_export.c): one statement per section, in order. */
-	GS_EX_LOCK,
-	GS_EX_UNLOCK,
 	GS_EX_PROFILE,
 	GS_EX_CONSENTS,
 	GS_EX_SESSIONS,

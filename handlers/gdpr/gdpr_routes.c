@@ -268,15 +268,6 @@ static const char *const gdpr_sql[GS__MAX] = {
 	 * Single-row sections take no arguments; the others a cursor id and
 	 * a page size (PAGE). docs/gdpr-export.md documents every member.
 	 */
-	/*
-	 * One export at a time per user: each holds a handler child for
-	 * seconds (100 000 prospects: about 3 s), which the public routes of
-	 * the group share.
-	 */
-	[GS_EX_LOCK] =
-	    "SELECT GET_LOCK(CONCAT('prospea:export:', ?), 0)",
-	[GS_EX_UNLOCK] =
-	    "SELECT RELEASE_LOCK(CONCAT('prospea:export:', ?))",
 	[GS_EX_PROFILE] =
 	    "SELECT id, JSON_OBJECT('id', " SID("id") ", 'email', email, "
 	    "'pending_email', pending_email, 'first_name', first_name, "
